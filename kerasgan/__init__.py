@@ -1,0 +1,68 @@
+"""kerasgan: a Keras 3 model zoo of generative adversarial networks.
+
+Only the TensorFlow backend of Keras is supported (the training steps rely
+on `tf.distribute` and `tf.GradientTape`). Importing this package is cheap:
+Keras and TensorFlow load with the first submodule that needs them.
+"""
+
+import importlib
+import json
+import os
+import sys
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("callbacks", "data", "losses", "models", "utils")
+
+
+def _configured_backend():
+    """The Keras backend this process will use, found without importing Keras."""
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        return keras.backend.backend(), "the already imported keras module"
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"], "the KERAS_BACKEND environment variable"
+    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    config_path = os.path.join(keras_home, "keras.json")
+    try:
+        with open(config_path) as f:
+            backend = json.load(f).get("backend")
+    except (OSError, ValueError):
+        backend = None
+    if backend:
+        return backend, config_path
+    return None, None
+
+
+def _require_tensorflow_backend():
+    backend, source = _configured_backend()
+    if backend is None:
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        return
+    if backend != "tensorflow":
+        raise ImportError(
+            "kerasgan requires the TensorFlow backend of Keras. "
+            f"Received: backend={backend!r} (from {source}). Set KERAS_BACKEND=tensorflow "
+            "before Keras is imported."
+        )
+
+
+_require_tensorflow_backend()
+
+
+def _invoked_as_command():
+    """True inside the `kerasgan` console script, which imports what each command needs."""
+    program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return program in ("kerasgan", "kerasgan.exe")
+
+
+if not _invoked_as_command():
+    # Importing the submodules registers every serializable class, so
+    # `keras.saving.load_model` finds them after a plain `import kerasgan`.
+    from kerasgan import callbacks, data, losses, models, utils  # noqa: E402,F401
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"kerasgan.{name}")
+    raise AttributeError(f"module 'kerasgan' has no attribute {name!r}")

@@ -1,0 +1,213 @@
+"""Shared test helpers: the family-level checks every GAN family runs on its tiny config.
+
+`run_gan_family_test(build_gan, data)` is the analogue of keras-hub's
+`run_backbone_test`: one call checks that a family
+
+- fits with `model.fit` under the default strategy and under `MirroredStrategy`
+  over two logical CPUs, in float32, mixed_float16 and mixed_bfloat16, with
+  finite losses and its trackers reported;
+- gives the same weights after one step on one global batch with one replica
+  and with two replicas (replica parity, within `parity_atol`);
+- round-trips `get_config` -> `from_config` for the GAN and both networks;
+- saves to `.keras` and loads back (with `safe_mode` on) with equal weights,
+  optimizer state and compile configuration;
+- resumes: trained, saved mid-way, loaded in a *new process* and trained on,
+  it reaches the same weights as the uninterrupted run.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def two_cpu_strategy():
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+    assert len(devices) >= 2, f"tests/conftest.py should create 2 logical CPUs; got {devices}"
+    return tf.distribute.MirroredStrategy(devices[:2])
+
+
+def one_cpu_strategy():
+    return tf.distribute.OneDeviceStrategy(tf.config.list_logical_devices("CPU")[0].name)
+
+
+def all_weights(model):
+    """Every variable of the GAN (networks, EMA copy, counters) as numpy arrays, by path."""
+    return {f"{i}:{v.name}": np.array(v.numpy()) for i, v in enumerate(model.weights)}
+
+
+def optimizer_state(optimizer):
+    return {f"{i}:{v.name}": np.array(v.numpy()) for i, v in enumerate(optimizer.variables)}
+
+
+def assert_weights_close(a, b, atol, what):
+    assert a.keys() == b.keys(), f"{what}: variables differ: {sorted(set(a) ^ set(b))[:5]}"
+    worst = max((float(np.max(np.abs(a[k] - b[k]))) if a[k].size else 0.0, k) for k in a)
+    assert worst[0] <= atol, f"{what}: max abs difference {worst[0]:.3g} at {worst[1]} > {atol}"
+
+
+def build_in(strategy, build_gan, policy="float32", **build_kwargs):
+    """Builds and compiles a GAN under `strategy` and a global dtype `policy`."""
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        with strategy.scope():
+            keras.utils.set_random_seed(1234)
+            gan, compile_kwargs = build_gan(**build_kwargs)
+            gan.compile(**compile_kwargs)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return gan
+
+
+def _fit(gan, data, batch_size, epochs=1, steps=None):
+    return gan.fit(
+        data, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps,
+        shuffle=False, verbose=0,
+    )
+
+
+def check_fit_strategies_and_policies(build_gan, data, batch_size, policies=POLICIES):
+    strategies = {"default": tf.distribute.get_strategy, "mirrored_2cpu": two_cpu_strategy}
+    for strategy_name, make_strategy in strategies.items():
+        for policy in policies:
+            gan = build_in(make_strategy(), build_gan, policy)
+            history = _fit(gan, data, batch_size)
+            where = f"{strategy_name}/{policy}"
+            for key in ("d_loss", "g_loss", "d_accuracy"):
+                assert key in history.history, f"{where}: tracker {key!r} not reported"
+            for key, values in history.history.items():
+                assert np.all(np.isfinite(values)), f"{where}: {key} not finite: {values}"
+            images = gan.generate(2)
+            assert np.all(np.isfinite(images)), f"{where}: generated images not finite"
+            if policy == "mixed_float16":
+                assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+                assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+def check_replica_parity(build_gan, data, batch_size, atol=1e-5):
+    """One step on one global batch: 1 replica and 2 replicas give the same weights."""
+    batch = data[:batch_size]
+    results = {}
+    for name, strategy in (("one", one_cpu_strategy()), ("two", two_cpu_strategy())):
+        gan = build_in(strategy, build_gan)
+        _fit(gan, batch, batch_size)
+        results[name] = all_weights(gan)
+    assert_weights_close(results["one"], results["two"], atol, "replica parity")
+
+
+def check_config_round_trip(build_gan):
+    gan = build_in(tf.distribute.get_strategy(), build_gan)
+    for network in (gan.generator, gan.discriminator):
+        clone = network.__class__.from_config(network.get_config())
+        assert clone.get_config() == network.get_config()
+        assert clone.count_params() == network.count_params()
+    config = gan.get_config()
+    json.dumps(config)  # JSON-able
+    restored = gan.__class__.from_config(config)
+    assert restored.get_config() == config
+    assert restored.generator.count_params() == gan.generator.count_params()
+    assert restored.discriminator.count_params() == gan.discriminator.count_params()
+
+
+def check_keras_round_trip(build_gan, data, batch_size, tmp_dir):
+    gan = build_in(tf.distribute.get_strategy(), build_gan)
+    _fit(gan, data, batch_size, steps=2)
+    path = os.path.join(tmp_dir, "gan.keras")
+    gan.save(path)
+    loaded = keras.saving.load_model(path)  # safe_mode stays on
+    assert type(loaded) is type(gan)
+    assert_weights_close(all_weights(gan), all_weights(loaded), 0.0, ".keras weights")
+    for attr in ("g_optimizer", "d_optimizer"):
+        a, b = optimizer_state(getattr(gan, attr)), optimizer_state(getattr(loaded, attr))
+        assert len(a) == len(b) and len(a) > 0, f"{attr}: optimizer state not saved"
+        for (_, va), (_, vb) in zip(sorted(a.items()), sorted(b.items())):
+            np.testing.assert_array_equal(va, vb)
+    assert loaded.get_compile_config() == gan.get_compile_config()
+    z = np.random.RandomState(0).normal(size=(3, gan.latent_dim)).astype("float32")
+    np.testing.assert_allclose(loaded.generate(z), gan.generate(z), atol=1e-6)
+
+
+_RESUME_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import keras
+    import kerasgan  # registers the serializable classes
+    model_path, data_path, out_path, batch_size, steps = sys.argv[1:6]
+    model = keras.saving.load_model(model_path)
+    data = np.load(data_path)
+    model.fit(data, batch_size=int(batch_size), epochs=1, steps_per_epoch=int(steps),
+              shuffle=False, verbose=0)
+    np.savez(out_path, **{f"{i}:{v.name}": v.numpy() for i, v in enumerate(model.weights)})
+    """
+)
+
+
+def check_resume_equality(build_gan, data, batch_size, tmp_dir, steps=2, atol=1e-6):
+    """Train 2*steps uninterrupted vs. steps, save, load in a new process, steps more."""
+    data = data[: batch_size * steps]
+    reference = build_in(tf.distribute.get_strategy(), build_gan)
+    _fit(reference, data, batch_size, epochs=2)
+
+    first = build_in(tf.distribute.get_strategy(), build_gan)
+    _fit(first, data, batch_size, epochs=1)
+    model_path = os.path.join(tmp_dir, "mid.keras")
+    data_path = os.path.join(tmp_dir, "data.npy")
+    out_path = os.path.join(tmp_dir, "resumed.npz")
+    first.save(model_path)
+    np.save(data_path, data)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO_ROOT, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(
+        [sys.executable, "-c", _RESUME_SCRIPT, model_path, data_path, out_path,
+         str(batch_size), str(steps)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, f"resume process failed:\n{proc.stderr[-3000:]}"
+    resumed = dict(np.load(out_path))
+    assert_weights_close(all_weights(reference), resumed, atol, "resume equality")
+
+
+def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIES,
+                        parity_atol=1e-5):
+    """Runs every family-level check.
+
+    Args:
+        build_gan: a function returning `(gan, compile_kwargs)`: an uncompiled
+            GAN built from a tiny config, and the arguments of its `compile`.
+            It is called inside a strategy scope and under a dtype policy.
+            For replica parity its config must not hold unsynchronized batch norm.
+        data: a numpy array of training images (float32 in [-1, 1]) with at
+            least `2 * batch_size` examples.
+        tmp_dir: a temporary directory (pytest's `tmp_path`).
+    """
+    check_config_round_trip(build_gan)
+    check_fit_strategies_and_policies(build_gan, data, batch_size, policies)
+    check_replica_parity(build_gan, data, batch_size, parity_atol)
+    check_keras_round_trip(build_gan, data, batch_size, str(tmp_dir))
+    check_resume_equality(build_gan, data, batch_size, str(tmp_dir))
+
+
+def tiny_networks(latent_dim=4, size=4, channels=3, seed=1):
+    """A dense generator and discriminator on size x size images (fast unit tests)."""
+    keras.utils.set_random_seed(seed)
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(16, activation="relu")(z)
+    x = keras.layers.Dense(size * size * channels, activation="tanh", dtype="float32")(x)
+    generator = keras.Model(z, keras.layers.Reshape((size, size, channels))(x), name="tiny_g")
+    images = keras.Input((size, size, channels), name="images")
+    y = keras.layers.Flatten()(images)
+    y = keras.layers.Dense(16, activation="relu")(y)
+    discriminator = keras.Model(images, keras.layers.Dense(1, dtype="float32")(y), name="tiny_d")
+    return generator, discriminator
+
+
+def tiny_data(n=16, size=4, channels=3, seed=0):
+    return np.random.RandomState(seed).uniform(-1, 1, (n, size, size, channels)).astype("float32")
