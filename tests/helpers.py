@@ -164,7 +164,8 @@ def check_resume_equality(build_gan, data, batch_size, tmp_dir, steps=2, atol=1e
     out_path = os.path.join(tmp_dir, "resumed.npz")
     first.save(model_path)
     np.save(data_path, data)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO_ROOT, os.environ.get("PYTHONPATH", "")]))
+    python_path = os.pathsep.join([REPO_ROOT, os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, PYTHONPATH=python_path)
     proc = subprocess.run(
         [sys.executable, "-c", _RESUME_SCRIPT, model_path, data_path, out_path,
          str(batch_size), str(steps)],

@@ -4,14 +4,13 @@ A recipe is plain data: the generator's and discriminator's constructor
 arguments, the GAN's, and `compile`'s (loss, optimizers, penalties, critic
 steps). `build_recipe` turns one into a compiled `GAN`.
 
-| recipe          | loss            | D steps | D normalization | regularizer    | optimizers (G / D)            |
-|-----------------|-----------------|---------|-----------------|----------------|-------------------------------|
-| `dcgan`/`nsgan` | non-saturating  | 1       | batch           | -              | Adam 2e-4, beta=(0.5, 0.999)  |
-| `minimax`       | minimax         | 1       | batch           | -              | Adam 2e-4, beta=(0.5, 0.999)  |
-| `wgan`          | wasserstein     | 5       | batch           | clip c = 0.01  | RMSprop 5e-5                  |
-| `wgan_gp`       | wasserstein     | 5       | none            | GP lambda = 10 | Adam 1e-4, beta=(0, 0.9)      |
-| `lsgan`         | least squares   | 1       | batch           | -              | Adam 2e-4, beta=(0.5, 0.999)  |
-| `hinge`         | hinge           | 1       | batch           | -              | Adam 2e-4, beta=(0.5, 0.999)  |
+- `dcgan` (alias `nsgan`): non-saturating loss, 1 D step, batch norm, Adam 2e-4 beta=(0.5, 0.999).
+- `minimax`: the saturating minimax loss, otherwise as `dcgan`.
+- `wgan`: Wasserstein loss, 5 critic steps, batch norm, weights clipped to 0.01, RMSprop 5e-5.
+- `wgan_gp`: Wasserstein loss, 5 critic steps, no critic normalization, gradient penalty
+  lambda = 10, Adam 1e-4 beta=(0, 0.9).
+- `lsgan`: least-squares loss (0-1 coding), otherwise as `dcgan`.
+- `hinge`: hinge loss, otherwise as `dcgan`.
 
 Sources: DCGAN (Radford et al., 2016; pytorch/examples dcgan), WGAN
 (Arjovsky et al., 2017: RMSprop 5e-5, n_critic = 5, c = 0.01, linear critic
@@ -24,9 +23,9 @@ critic), LSGAN (Mao et al., 2017: 0-1 coding, Adam 2e-4 beta1 = 0.5), hinge
 import copy
 
 import tensorflow as tf
-
 from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
 from kerasgan.models.dcgan.dcgan_generator import DCGANGenerator
+
 from kerasgan.models.gan import GAN
 
 
