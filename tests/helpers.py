@@ -15,6 +15,7 @@
   it reaches the same weights as the uninterrupted run.
 """
 
+import functools
 import json
 import os
 import subprocess
@@ -29,12 +30,21 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
+@functools.lru_cache(maxsize=None)
 def two_cpu_strategy():
+    """The session's one MirroredStrategy over two logical CPUs.
+
+    One instance per process, as in a real program: every new MirroredStrategy
+    starts its collective instance keys afresh, and a second strategy's keys
+    collide with the first one's in the process-wide collective executor
+    ("Shape mismatch in the collective instance ...").
+    """
     devices = [d.name for d in tf.config.list_logical_devices("CPU")]
     assert len(devices) >= 2, f"tests/conftest.py should create 2 logical CPUs; got {devices}"
     return tf.distribute.MirroredStrategy(devices[:2])
 
 
+@functools.lru_cache(maxsize=None)
 def one_cpu_strategy():
     return tf.distribute.OneDeviceStrategy(tf.config.list_logical_devices("CPU")[0].name)
 

@@ -106,7 +106,9 @@ def test_wgan_gp_stays_finite_for_200_steps_under_mixed_float16():
     data = tf.data.Dataset.from_tensor_slices(shapes_array(32)).repeat().batch(
         8, drop_remainder=True)
     history = gan.fit(data, epochs=1, steps_per_epoch=200, verbose=0)
-    assert int(gan.g_optimizer.iterations.numpy()) == 200
+    assert int(gan.step_counter.numpy()) == 200
+    # A few overflowing steps are skipped while the loss scale adapts from 2^15, no more.
+    assert 190 <= int(gan.g_optimizer.iterations.numpy()) <= 200
     for key, values in history.history.items():
         assert np.all(np.isfinite(values)), key
     assert all(np.isfinite(w.numpy()).all() for w in gan.weights)

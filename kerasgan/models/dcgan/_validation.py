@@ -6,7 +6,8 @@ SIZES = (32, 64, 128, 256)
 def check_image_args(image_size, channels):
     if image_size not in SIZES:
         raise ValueError(
-            f"`image_size` must be a power of two in {list(SIZES)}. Received: image_size={image_size}"
+            f"`image_size` must be a power of two in {list(SIZES)}. "
+            f"Received: image_size={image_size}"
         )
     if channels not in (1, 3):
         raise ValueError(f"`channels` must be 1 or 3. Received: channels={channels}")

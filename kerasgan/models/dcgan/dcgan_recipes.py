@@ -23,9 +23,9 @@ critic), LSGAN (Mao et al., 2017: 0-1 coding, Adam 2e-4 beta1 = 0.5), hinge
 import copy
 
 import tensorflow as tf
+
 from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
 from kerasgan.models.dcgan.dcgan_generator import DCGANGenerator
-
 from kerasgan.models.gan import GAN
 
 

@@ -1,0 +1,85 @@
+"""Callbacks that render fixed-noise sample grids during `fit`."""
+
+import os
+
+import keras
+import numpy as np
+
+from kerasgan.utils.images import make_grid, save_png
+
+
+class _FixedNoiseSamples(keras.callbacks.Callback):
+    """Draws latents once and renders them every `every_n_epochs` epochs."""
+
+    def __init__(self, every_n_epochs=1, num_samples=64, latents=None, seed=0, use_ema=True):
+        super().__init__()
+        if not isinstance(every_n_epochs, int) or every_n_epochs < 1:
+            raise ValueError(
+                f"`every_n_epochs` must be a positive integer. Received: "
+                f"every_n_epochs={every_n_epochs!r}"
+            )
+        if latents is None and (not isinstance(num_samples, int) or num_samples < 1):
+            raise ValueError(f"`num_samples` must be a positive integer. "
+                             f"Received: num_samples={num_samples!r}")
+        self.every_n_epochs = every_n_epochs
+        self.num_samples = num_samples if latents is None else len(latents)
+        self.latents = None if latents is None else np.asarray(latents, np.float32)
+        self.seed = seed
+        self.use_ema = use_ema
+        self.last_written_epoch = None
+
+    def fixed_latents(self):
+        if self.latents is None:
+            rng = np.random.default_rng(self.seed)
+            shape = (self.num_samples, self.model.latent_dim)
+            if getattr(self.model, "latent_distribution", "normal") == "uniform":
+                self.latents = rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+            else:
+                self.latents = rng.standard_normal(shape).astype(np.float32)
+        return self.latents
+
+    def sample_grid(self):
+        images = self.model.generate(self.fixed_latents(), use_ema=self.use_ema)
+        return make_grid(images)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs == 0:
+            self.write(epoch + 1)
+            self.last_written_epoch = epoch + 1
+
+    def write(self, epoch):
+        raise NotImplementedError
+
+
+class SampleGrid(_FixedNoiseSamples):
+    """Writes a PNG grid of samples from fixed noise every `every_n_epochs` epochs.
+
+    The noise is drawn once, so successive grids show the same latents as
+    training goes on. The EMA generator is used where the model has one.
+
+    Args:
+        out_dir: folder of the PNG files (created if missing).
+        every_n_epochs: write after every N-th epoch.
+        num_samples: number of samples (ignored when `latents` is given).
+        latents: an explicit array of latents.
+        seed: seeds the fixed latents.
+        use_ema: sample the EMA generator where one exists.
+        filename: pattern with `{epoch}` (one-indexed, as Keras logs count).
+
+    Examples:
+
+    >>> callback = SampleGrid(out_dir="samples", every_n_epochs=2, num_samples=16)
+    >>> # gan.fit(data, epochs=4, callbacks=[callback]) writes epochs 2 and 4
+    """
+
+    def __init__(self, out_dir, every_n_epochs=1, num_samples=64, latents=None, seed=0,
+                 use_ema=True, filename="samples_epoch_{epoch:04d}.png"):
+        super().__init__(every_n_epochs, num_samples, latents, seed, use_ema)
+        self.out_dir = os.fspath(out_dir)
+        self.filename = filename
+        os.makedirs(self.out_dir, exist_ok=True)
+
+    def write(self, epoch):
+        path = os.path.join(self.out_dir, self.filename.format(epoch=epoch))
+        save_png(path, self.sample_grid())
+        return path
