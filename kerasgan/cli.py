@@ -114,6 +114,12 @@ def _train(args):
         ),
     ]
     if args.tensorboard:
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            raise ValueError(
+                "--tensorboard needs the tensorboard package: pip install 'kerasgan[tensorboard]'"
+            ) from None
         log_dir = os.path.join(out, "logs")
         callbacks += [
             keras.callbacks.TensorBoard(log_dir),

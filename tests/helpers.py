@@ -30,7 +30,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def two_cpu_strategy():
     """The session's one MirroredStrategy over two logical CPUs.
 
@@ -44,7 +44,7 @@ def two_cpu_strategy():
     return tf.distribute.MirroredStrategy(devices[:2])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def one_cpu_strategy():
     return tf.distribute.OneDeviceStrategy(tf.config.list_logical_devices("CPU")[0].name)
 
