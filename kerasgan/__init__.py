@@ -12,7 +12,15 @@ import sys
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("callbacks", "data", "losses", "models", "utils")
+_SUBMODULES = ("callbacks", "data", "losses", "models", "presets", "utils")
+# Public functions, loaded with their module on first use.
+_FUNCTIONS = {
+    "from_preset": "presets",
+    "list_presets": "presets",
+    "save_to_preset": "presets",
+    "get_card": "presets",
+    "export": "export",
+}
 
 
 def _configured_backend():
@@ -59,10 +67,19 @@ def _invoked_as_command():
 if not _invoked_as_command():
     # Importing the submodules registers every serializable class, so
     # `keras.saving.load_model` finds them after a plain `import kerasgan`.
-    from kerasgan import callbacks, data, losses, models, utils  # noqa: E402,F401
+    from kerasgan import callbacks, data, losses, models, presets, utils  # noqa: E402,F401
+    from kerasgan.presets import (  # noqa: E402,F401
+        from_preset,
+        get_card,
+        list_presets,
+        save_to_preset,
+    )
 
 
 def __getattr__(name):
     if name in _SUBMODULES:
         return importlib.import_module(f"kerasgan.{name}")
+    if name in _FUNCTIONS:
+        module = importlib.import_module(f"kerasgan.{_FUNCTIONS[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module 'kerasgan' has no attribute {name!r}")

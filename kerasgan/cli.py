@@ -1,7 +1,8 @@
-"""The `kerasgan` command line.
+"""The `kerasgan` command line: list | info | train | sample | export.
 
 TensorFlow is imported only inside the commands that need it, so
-`kerasgan --help` answers at once.
+`kerasgan --help` and `kerasgan list` answer at once. Every failure is one
+line on stderr and exit status 2 (set KERASGAN_DEBUG=1 for the traceback).
 """
 
 import argparse
@@ -9,12 +10,21 @@ import json
 import os
 import sys
 
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+STRATEGIES = ("auto", "none", "default", "mirrored", "multiworker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+EXPORT_FORMATS = ("savedmodel", "onnx", "litert")
+RUN_FILE = "run.json"
+
+
+class CommandError(Exception):
+    """A user-facing error of a command (printed as one line)."""
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
     return value
@@ -28,37 +38,70 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    commands.add_parser("list", help="list the training recipes")
+    commands.add_parser("list", help="list the zoo entries and the training recipes")
+
+    info = commands.add_parser("info", help="show a zoo entry's card")
+    info.add_argument("preset", help="zoo entry name, preset folder or URL")
+    info.add_argument("--json", action="store_true", help="print the card as JSON")
 
     train = commands.add_parser(
         "train",
-        help="train a recipe with model.fit",
-        description="Train a GAN recipe with model.fit on a data spec "
-        "(shapes | folder:PATH | tfds:NAME[:split]).",
+        help="train a zoo entry, a config.json or a recipe with model.fit",
+        description="Train with model.fit. TARGET is a zoo entry (trained from scratch with its "
+        "card's recipe), a config.json written by kerasgan, or a recipe name (see `kerasgan "
+        "list`). Running again with the same --out resumes: an interrupted run continues from "
+        "its last epoch, a finished one trains on up to --epochs.",
     )
-    train.add_argument("recipe", help="recipe name (see `kerasgan list`)")
-    train.add_argument("--data", default="shapes", help="data spec (default: shapes)")
-    train.add_argument("--image-size", type=_positive_int, default=64)
-    train.add_argument("--channels", type=int, choices=(1, 3), default=3)
-    train.add_argument("--latent-dim", type=_positive_int, default=None)
-    train.add_argument("--base-filters", type=_positive_int, default=None)
-    train.add_argument("--batch-size", type=_positive_int, default=64, help="global batch size")
-    train.add_argument("--epochs", type=_positive_int, default=5)
+    train.add_argument("target", help="zoo entry, config.json or recipe")
+    train.add_argument("--data", default=None,
+                       help="data spec: shapes | folder:PATH | tfds:NAME[:split] "
+                       "(default: the entry's dataset, else shapes)")
+    train.add_argument("--image-size", type=_positive_int, default=None,
+                       help="recipes only (default 64)")
+    train.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                       help="recipes only (default 3)")
+    train.add_argument("--latent-dim", type=_positive_int, default=None, help="recipes only")
+    train.add_argument("--base-filters", type=_positive_int, default=None, help="recipes only")
+    train.add_argument("--ema-decay", type=float, default=None, help="recipes only")
+    train.add_argument("--batch-size", type=_positive_int, default=None,
+                       help="global batch size (default: the entry's, else 64)")
+    train.add_argument("--epochs", type=_positive_int, default=None,
+                       help="total epochs (default: the entry's, else 5)")
     train.add_argument("--steps-per-epoch", type=_positive_int, default=None)
     train.add_argument("--num-examples", type=_positive_int, default=None,
-                       help="size of an epoch of the embedded shapes data")
+                       help="images per epoch of the embedded shapes data")
     train.add_argument("--strategy", choices=STRATEGIES, default="auto",
-                       help="auto: MirroredStrategy when several GPUs are visible")
-    train.add_argument("--precision", choices=PRECISIONS, default="float32")
-    train.add_argument("--ema-decay", type=float, default=None)
-    train.add_argument("--seed", type=int, default=0)
+                       help="auto: MirroredStrategy when several GPUs are visible; "
+                       "none (= default): no distribution")
+    train.add_argument("--precision", choices=PRECISIONS, default=None,
+                       help="dtype policy (default float32)")
+    train.add_argument("--seed", type=int, default=None)
     train.add_argument("--sample-every", type=_positive_int, default=1,
                        help="write a sample grid every N epochs")
     train.add_argument("--tensorboard", action="store_true", help="log to OUT/logs")
-    train.add_argument("--out", default=None, help="output folder (default: runs/RECIPE)")
+    train.add_argument("--out", default=None, help="output folder (default: runs/TARGET)")
+
+    sample = commands.add_parser("sample", help="write a PNG grid of samples")
+    sample.add_argument("model", help="zoo entry, preset folder or URL, run folder or .keras file")
+    sample.add_argument("-n", "--num", type=_positive_int, default=64, help="number of images")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    sample.add_argument("--out", default="samples.png", help="PNG path (default samples.png)")
+
+    export = commands.add_parser("export", help="export the generator for serving")
+    export.add_argument("model", help="zoo entry, preset folder or URL, run folder or .keras file")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="savedmodel")
+    export.add_argument("--out", required=True, help="output folder")
+    export.add_argument("--name", default=None, help="model name (default: the entry's)")
+    export.add_argument("--version", type=_positive_int, default=1,
+                        help="SavedModel version folder (default 1)")
+    export.add_argument("--uint8", action="store_true", help="output uint8 images in 0-255")
+    export.add_argument("--no-verify", action="store_true",
+                        help="skip the parity check against the Keras model")
     return parser
 
 
+# --------------------------------------------------------------------- helpers
 def _make_strategy(name):
     import tensorflow as tf
 
@@ -72,52 +115,280 @@ def _make_strategy(name):
     return tf.distribute.get_strategy()
 
 
+def _read_json_file(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except ValueError as error:
+        raise CommandError(f"{path} is not valid JSON: {error}") from None
+
+
+def _load_model(target):
+    """A model from a run folder, a .keras file, or a preset (name, folder, URL)."""
+    from kerasgan import presets
+
+    if os.path.isdir(target):
+        for file_name in ("model.keras", "checkpoint.keras"):
+            path = os.path.join(target, file_name)
+            if os.path.isfile(path):
+                return _load_keras_file(path), os.path.basename(os.path.normpath(target))
+        if not os.path.isfile(os.path.join(target, presets.CARD_FILE)):
+            raise CommandError(
+                f"{target!r} holds no model.keras, checkpoint.keras or card.json (expected a "
+                "run folder of `kerasgan train` or a preset folder)."
+            )
+    elif target.endswith(".keras"):
+        if not os.path.isfile(target):
+            raise CommandError(f"No such model file: {target!r}")
+        return _load_keras_file(target), os.path.splitext(os.path.basename(target))[0]
+    card = presets.get_card(target)
+    return presets.from_preset(target, compile=False), card.get("name", target)
+
+
+def _load_keras_file(path):
+    import keras
+
+    import kerasgan.models  # noqa: F401  (registers the serializable classes)
+
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+# ------------------------------------------------------------------------ list
+def _list(_args):
+    from kerasgan import presets
+    from kerasgan.models.dcgan.dcgan_recipes import RECIPE_ALIASES, RECIPES
+
+    rows = [("name", "family", "size", "dataset", "weights", "metric")]
+    for name in presets.list_presets():
+        card = presets.get_card(name)
+        metrics = card.get("metrics") or []
+        metric = f"{metrics[0]['name']} {metrics[0]['value']:.3g}" if metrics else "-"
+        rows.append((
+            name, card.get("family", "?"), f"{card.get('resolution', '?')}px",
+            card.get("dataset", {}).get("spec", "?"),
+            "yes" if card.get("weights") else "no", metric,
+        ))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    print("Zoo entries (kerasgan info NAME for details):")
+    for row in rows:
+        print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+    print("\nTraining recipes on the DCGAN networks (kerasgan train RECIPE):")
+    for name, recipe in sorted(RECIPES.items()):
+        c = recipe["compile"]
+        print(f"  {name:<9} {c['loss']:<15} d_steps={c['d_steps']}  {recipe['description']}")
+    for alias, target in sorted(RECIPE_ALIASES.items()):
+        print(f"  {alias:<9} alias of {target}")
+    return 0
+
+
+# ------------------------------------------------------------------------ info
+def _info(args):
+    from kerasgan import presets
+
+    card = presets.get_card(args.preset)
+    if args.json:
+        print(json.dumps(card, indent=2))
+        return 0
+    print(f"{card.get('name', args.preset)}: {card.get('description', '')}")
+    paper = card.get("paper")
+    if paper:
+        print(f"  paper:    {paper.get('title')} ({paper.get('authors')}, {paper.get('year')}) "
+              f"{paper.get('url', '')}".rstrip())
+    if card.get("reference_implementation"):
+        print(f"  official: {card['reference_implementation']}")
+    dataset = card.get("dataset", {})
+    print(f"  family:   {card.get('family')}, {card.get('resolution')}px, "
+          f"dataset {dataset.get('spec')}")
+    if card.get("parameters"):
+        print("  params:   " + ", ".join(f"{k} {v:,}" for k, v in card["parameters"].items()))
+    weights = card.get("weights")
+    if weights:
+        print(f"  weights:  {weights['file']} ({weights.get('size', 0):,} bytes, "
+              f"sha256 {weights['sha256']})")
+    else:
+        print(f"  weights:  none published. {card.get('weights_note', '')}".rstrip())
+    training = card.get("training", {})
+    if training.get("command"):
+        print(f"  train:    {training['command']}")
+    if training.get("hardware") or training.get("duration_seconds"):
+        print(f"  trained:  {training.get('duration_seconds', '?')} s on "
+              f"{training.get('hardware', '?')}")
+    for metric in card.get("metrics") or []:
+        print(f"  metric:   {metric['name']} = {metric['value']:.4g} "
+              f"({metric.get('protocol', '')})")
+    if card.get("license"):
+        print(f"  license:  {card['license']}")
+    return 0
+
+
+# ----------------------------------------------------------------------- train
+def _training_defaults(target):
+    """(kind, location, defaults) for a train target; defaults come from a card or run file."""
+    from kerasgan import presets
+    from kerasgan.models.dcgan.dcgan_recipes import RECIPE_ALIASES, RECIPES
+
+    if target.endswith(".json"):
+        if not os.path.isfile(target):
+            raise CommandError(f"No such config file: {target!r}")
+        folder = os.path.dirname(os.path.abspath(target))
+        for side in (presets.CARD_FILE, RUN_FILE):
+            path = os.path.join(folder, side)
+            if os.path.isfile(path) and os.path.abspath(path) != os.path.abspath(target):
+                return "config", target, _read_json_file(path).get("training", {})
+        return "config", target, {}
+    if target in RECIPES or target in RECIPE_ALIASES:
+        return "recipe", target, {}
+    try:
+        card = presets.get_card(target)
+    except ValueError as error:
+        raise CommandError(
+            f"{error} Training recipes are also accepted: {', '.join(sorted(RECIPES))}."
+        ) from None
+    return "preset", target, card.get("training", {})
+
+
+def _build_for_training(kind, target, args, defaults):
+    """Builds and compiles the model to train (inside the current strategy scope)."""
+    import keras
+
+    from kerasgan import presets
+    from kerasgan.models.dcgan import build_recipe
+
+    network_flags = {
+        "image_size": args.image_size, "channels": args.channels,
+        "latent_dim": args.latent_dim, "base_filters": args.base_filters,
+    }
+    given = [f"--{k.replace('_', '-')}" for k, v in network_flags.items() if v is not None]
+    if args.ema_decay is not None:
+        given.append("--ema-decay")
+    if kind == "recipe":
+        network_args = {k: v for k, v in network_flags.items() if v is not None}
+        network_args.setdefault("image_size", 64)
+        return build_recipe(target, gan={"ema_decay": args.ema_decay, "seed": args.seed or 0},
+                            **network_args)
+    if given:
+        raise CommandError(
+            f"{', '.join(given)} apply to recipes only; {target!r} fixes its architecture "
+            "(edit its config.json to change it)."
+        )
+    if kind == "preset":
+        return presets.from_preset(target, load_weights=False, compile=True)
+    import kerasgan.models  # noqa: F401
+
+    config = _read_json_file(target)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise CommandError(
+            f"{target!r} is not a serialized kerasgan model (expected the config.json written by "
+            "`kerasgan train` or `kerasgan.save_to_preset`, with 'class_name' and 'config')."
+        )
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    if defaults.get("compile"):
+        model.compile_from_config(defaults["compile"])
+    else:
+        model.compile()
+    return model
+
+
+def _check_resume(out, target):
+    """The run file of a previous run in `out`, checking it trained the same target."""
+    run_path = os.path.join(out, RUN_FILE)
+    if not os.path.isfile(run_path):
+        return None
+    run = _read_json_file(run_path)
+    if run.get("target") != target:
+        raise CommandError(
+            f"{out!r} holds a run of {run.get('target')!r}, not {target!r}; pass another --out."
+        )
+    return run
+
+
 def _train(args):
     import keras
 
     from kerasgan import callbacks as gan_callbacks
     from kerasgan import data as gan_data
-    from kerasgan.models.dcgan import build_recipe, get_recipe
 
-    get_recipe(args.recipe)  # fail fast on an unknown name
-    out = args.out or os.path.join("runs", args.recipe)
+    kind, target, defaults = _training_defaults(args.target)
+    default_name = os.path.splitext(os.path.basename(os.path.normpath(target)))[0]
+    out = args.out or os.path.join("runs", default_name)
+    previous = _check_resume(out, args.target)
+    settings = dict(defaults.get("settings") or {})
+    if previous:
+        settings.update(previous["settings"])
+    for key in ("data", "batch_size", "num_examples", "precision", "seed", "steps_per_epoch"):
+        value = getattr(args, key)
+        if value is not None:
+            if previous and key != "steps_per_epoch" and value != previous["settings"].get(key):
+                raise CommandError(
+                    f"{out!r} was trained with {key}={previous['settings'].get(key)!r}; resuming "
+                    f"with {key}={value!r} would not continue the same run. Pass another --out."
+                )
+            settings[key] = value
+    settings.setdefault("data", "shapes")
+    settings.setdefault("batch_size", 64)
+    settings.setdefault("precision", "float32")
+    settings.setdefault("seed", 0)
+    epochs = args.epochs or defaults.get("epochs") or 5
+    args.seed = settings["seed"]
+
+    done = previous.get("epochs_done", 0) if previous else 0
+    model_path = os.path.join(out, "model.keras")
+    if previous and done >= epochs and os.path.isfile(model_path):
+        print(f"{out} already holds {done} trained epochs of {args.target}; pass --epochs "
+              f"greater than {done} to train on.")
+        return 0
+
     os.makedirs(out, exist_ok=True)
-    keras.mixed_precision.set_global_policy(args.precision)
-    keras.utils.set_random_seed(args.seed)
+    keras.mixed_precision.set_global_policy(settings["precision"])
+    keras.utils.set_random_seed(settings["seed"])
     strategy = _make_strategy(args.strategy)
-
-    data_options = {}
-    if args.num_examples is not None:
-        data_options["num_examples"] = args.num_examples
-    dataset = gan_data.load(
-        args.data, image_size=args.image_size, channels=args.channels,
-        batch_size=args.batch_size, seed=args.seed, **data_options,
-    )
-    network_args = {"image_size": args.image_size, "channels": args.channels}
-    if args.latent_dim:
-        network_args["latent_dim"] = args.latent_dim
-    if args.base_filters:
-        network_args["base_filters"] = args.base_filters
     with strategy.scope():
-        gan = build_recipe(
-            args.recipe, gan={"ema_decay": args.ema_decay, "seed": args.seed}, **network_args
-        )
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(gan.get_config(), f, indent=2)
+        if previous and done and os.path.isfile(model_path):
+            gan = _load_keras_file(model_path)
+            print(f"Resuming {args.target} from {model_path} at epoch {done}.")
+        else:
+            done = 0
+            gan = _build_for_training(kind, target, args, defaults)
 
+    image_size = int(gan.generator.outputs[0].shape[1])
+    channels = int(gan.generator.outputs[0].shape[-1])
+    data_options = {}
+    if settings.get("num_examples") is not None:
+        data_options["num_examples"] = settings["num_examples"]
+    dataset = gan_data.load(
+        settings["data"], image_size=image_size, channels=channels,
+        batch_size=settings["batch_size"], seed=settings["seed"], **data_options,
+    )
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(keras.saving.serialize_keras_object(gan), f, indent=2)
+
+    def write_run(epochs_done):
+        run = {
+            "target": args.target,
+            "settings": settings,
+            "epochs_done": epochs_done,
+            "training": {"compile": gan.get_compile_config(), "settings": settings,
+                         "epochs": epochs},
+        }
+        tmp = os.path.join(out, RUN_FILE + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump(run, f, indent=2)
+        os.replace(tmp, os.path.join(out, RUN_FILE))
+
+    write_run(done)
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
         keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoint.keras")),
         gan_callbacks.SampleGrid(
             out_dir=os.path.join(out, "samples"), every_n_epochs=args.sample_every,
-            seed=args.seed,
+            seed=settings["seed"],
         ),
     ]
     if args.tensorboard:
         try:
             import tensorboard  # noqa: F401
         except ImportError:
-            raise ValueError(
+            raise CommandError(
                 "--tensorboard needs the tensorboard package: pip install 'kerasgan[tensorboard]'"
             ) from None
         log_dir = os.path.join(out, "logs")
@@ -125,37 +396,70 @@ def _train(args):
             keras.callbacks.TensorBoard(log_dir),
             gan_callbacks.TensorBoardImages(log_dir, every_n_epochs=args.sample_every),
         ]
+    verbose = 1 if sys.stdout.isatty() else 2
     history = gan.fit(
-        dataset, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
-        callbacks=callbacks, verbose=2,
+        dataset, epochs=epochs, initial_epoch=done, steps_per_epoch=settings.get(
+            "steps_per_epoch"), callbacks=callbacks, verbose=verbose,
     )
-    gan.save(os.path.join(out, "model.keras"))
-    with open(os.path.join(out, "history.json"), "w") as f:
-        json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f, indent=2)
-    print(f"Saved the trained model to {os.path.join(out, 'model.keras')} "
-          f"and sample grids to {os.path.join(out, 'samples')}")
+    gan.save(model_path)
+    write_run(epochs)
+    history_path = os.path.join(out, "history.json")
+    past = _read_json_file(history_path) if done and os.path.isfile(history_path) else {}
+    for key, values in history.history.items():
+        past.setdefault(key, []).extend(float(v) for v in values)
+    with open(history_path, "w") as f:
+        json.dump(past, f, indent=2)
+    print(f"Saved the trained model to {model_path} and sample grids to "
+          f"{os.path.join(out, 'samples')}")
     return 0
 
 
-def _list(_args):
-    from kerasgan.models.dcgan.dcgan_recipes import RECIPE_ALIASES, RECIPES
+# ---------------------------------------------------------------------- sample
+def _sample(args):
+    from kerasgan.utils.images import save_image_grid
 
-    print(f"{'recipe':<10} {'loss':<15} {'d_steps':<8} description")
-    for name, recipe in sorted(RECIPES.items()):
-        c = recipe["compile"]
-        print(f"{name:<10} {c['loss']:<15} {c['d_steps']:<8} {recipe['description']}")
-    for alias, target in sorted(RECIPE_ALIASES.items()):
-        print(f"{alias:<10} (alias of {target})")
+    model, _ = _load_model(args.model)
+    if not hasattr(model, "generate"):
+        raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
+    images = model.generate(args.num, seed=args.seed, use_ema=not args.no_ema)
+    folder = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(folder, exist_ok=True)
+    save_image_grid(args.out, images)
+    print(f"Wrote {args.num} samples of {args.model} to {args.out}")
     return 0
+
+
+# ---------------------------------------------------------------------- export
+def _export(args):
+    from kerasgan.export import export
+
+    model, name = _load_model(args.model)
+    result = export(
+        model, args.out, format=args.format, name=args.name or name, version=args.version,
+        uint8=args.uint8, verify=not args.no_verify,
+    )
+    parity = (f"; max |difference| to the Keras model {result.max_abs_diff:.2e}"
+              if result.max_abs_diff is not None else "")
+    print(f"Exported the generator of {args.model} as {args.format} to {result.path}{parity}")
+    return 0
+
+
+HANDLERS = {"list": _list, "info": _info, "train": _train, "sample": _sample, "export": _export}
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    handlers = {"list": _list, "train": _train}
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
     try:
-        return handlers[args.command](args)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"kerasgan {args.command}: error: {error}", file=sys.stderr)
+        return HANDLERS[args.command](args)
+    except KeyboardInterrupt:
+        print(f"kerasgan {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # one line, never a traceback (unless debugging)
+        if os.environ.get("KERASGAN_DEBUG"):
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"kerasgan {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -2,19 +2,37 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
+import kerasgan
 from kerasgan import cli
 
 
-def test_list_prints_every_recipe(capsys):
+def test_list_prints_the_zoo_table_and_every_recipe(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     for name in ("dcgan", "minimax", "wgan", "wgan_gp", "lsgan", "hinge", "nsgan"):
-        assert name in out
+        assert f"  {name} " in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("  ")}
+    assert rows["dcgan_shapes_32"][1:5] == ["dcgan", "32px", "shapes", "yes"]
+    assert rows["dcgan_celeba_64"][1:5] == ["dcgan", "64px", "tfds:celeb_a", "no"]
+    assert rows["dcgan_shapes_32"][5] == "color_histogram_distance"
+
+
+def test_info_shows_the_card(capsys):
+    assert cli.main(["info", "dcgan_shapes_32"]) == 0
+    out = capsys.readouterr().out
+    card = kerasgan.get_card("dcgan_shapes_32")
+    assert card["weights"]["sha256"] in out
+    assert card["training"]["command"] in out
+    assert cli.main(["info", "dcgan_celeba_64", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["weights"] is None
 
 
 def test_train_writes_model_samples_and_history(tmp_path):
@@ -31,13 +49,15 @@ def test_train_writes_model_samples_and_history(tmp_path):
     history = json.loads((out / "history.json").read_text())
     assert len(history["d_loss"]) == 2 and np.isfinite(history["d_loss"]).all()
     config = json.loads((out / "config.json").read_text())
-    assert config["latent_dim"] == 8
+    assert config["class_name"] == "GAN" and config["config"]["latent_dim"] == 8
     assert (out / "checkpoint.keras").exists()
 
 
 def test_train_unknown_recipe_is_a_clear_error(capsys, tmp_path):
     assert cli.main(["train", "dragan", "--out", str(tmp_path / "x")]) == 2
-    assert "Received: recipe='dragan'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Received: preset='dragan'" in err and "recipes are also accepted" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("bad", [["--epochs", "0"], ["--batch-size", "-3"]])
@@ -45,3 +65,80 @@ def test_train_rejects_non_positive_numbers(bad, capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "dcgan", *bad])
     assert "expected a positive integer" in capsys.readouterr().err
+
+
+def _tiny_entry(tmp_path):
+    """A preset folder of a tiny DCGAN whose card trains 2 steps of 8 images per epoch."""
+    from kerasgan.models.dcgan import build_recipe
+
+    gan = build_recipe("dcgan", image_size=32, base_filters=4, latent_dim=8,
+                       gan={"ema_decay": 0.5})
+    card = {"training": {"epochs": 1, "settings": {
+        "data": "shapes", "batch_size": 8, "num_examples": 16, "seed": 0,
+        "precision": "float32"}}}
+    return kerasgan.save_to_preset(gan, tmp_path / "tiny", card=card)
+
+
+def test_train_an_entry_resume_sample_and_export(tmp_path, capsys):
+    entry = _tiny_entry(tmp_path)
+    run = tmp_path / "run"
+    assert cli.main(["train", entry, "--out", str(run)]) == 0
+    first = keras.saving.load_model(run / "model.keras")
+    assert int(first.step_counter.numpy()) == 2
+    state = json.loads((run / "run.json").read_text())
+    assert state["epochs_done"] == 1 and state["settings"]["num_examples"] == 16
+
+    # Run again with more epochs: continues from the saved model, history grows.
+    assert cli.main(["train", entry, "--out", str(run), "--epochs", "3"]) == 0
+    assert "Resuming" in capsys.readouterr().out
+    resumed = keras.saving.load_model(run / "model.keras")
+    assert int(resumed.step_counter.numpy()) == 6
+    assert int(resumed.g_optimizer.iterations.numpy()) == 6
+    assert len(json.loads((run / "history.json").read_text())["g_loss"]) == 3
+    # Same command again: nothing left to do.
+    assert cli.main(["train", entry, "--out", str(run), "--epochs", "3"]) == 0
+    assert "already holds 3 trained epochs" in capsys.readouterr().out
+    # A different target or batch size in the same folder is refused.
+    assert cli.main(["train", "dcgan", "--out", str(run)]) == 2
+    assert "holds a run of" in capsys.readouterr().err
+    assert cli.main(["train", entry, "--out", str(run), "--batch-size", "4",
+                     "--epochs", "4"]) == 2
+    assert "was trained with batch_size=8" in capsys.readouterr().err
+
+    grid = tmp_path / "grid.png"
+    assert cli.main(["sample", str(run), "-n", "6", "--out", str(grid)]) == 0
+    with Image.open(grid) as image:
+        assert image.size == (3 * 32 + 4 * 2, 2 * 32 + 3 * 2)  # 3 x 2 grid, 2px padding
+    assert cli.main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "exp")]) == 0
+    assert "max |difference|" in capsys.readouterr().out
+    assert list((tmp_path / "exp").glob("*.onnx"))
+
+
+def test_train_flags_that_change_a_fixed_architecture_are_refused(tmp_path, capsys):
+    entry = _tiny_entry(tmp_path)
+    assert cli.main(["train", entry, "--image-size", "64", "--out", str(tmp_path / "r")]) == 2
+    assert "--image-size apply to recipes only" in capsys.readouterr().err
+
+
+def test_sample_an_unknown_model_is_one_line(tmp_path, capsys):
+    assert cli.main(["sample", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no model.keras" in err and len(err.strip().splitlines()) == 1
+    assert cli.main(["sample", "nosuch_entry"]) == 2
+    assert "Received: preset='nosuch_entry'" in capsys.readouterr().err
+
+
+def test_console_errors_are_one_line_without_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "KERASGAN_DEBUG"}
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for argv, expected in (
+        (["info", "nosuch"], "Received: preset='nosuch'"),
+        (["train", "dcgan", "--data", "folder:" + str(tmp_path / "missing"), "--out",
+          str(tmp_path / "r"), "--image-size", "32"], str(tmp_path / "missing")),
+    ):
+        proc = subprocess.run([sys.executable, "-m", "kerasgan.cli", *argv], env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2
+        lines = [line for line in proc.stderr.splitlines() if line.startswith("kerasgan ")]
+        assert len(lines) == 1 and expected in lines[0], proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr

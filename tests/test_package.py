@@ -56,3 +56,21 @@ def test_default_backend_is_tensorflow():
                 KERAS_HOME="/nonexistent-kerasgan-home")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("tensorflow")
+
+
+def test_setup_cfg_lists_every_package_and_ships_the_zoo():
+    """setup.cfg lists packages by hand (the zoo maps to `kerasgan.zoo`): keep it complete."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(os.path.join(REPO_ROOT, "setup.cfg"))
+    listed = set(config["options"]["packages"].split())
+    on_disk = {
+        os.path.relpath(folder, REPO_ROOT).replace(os.sep, ".")
+        for folder, _, files in os.walk(os.path.join(REPO_ROOT, "kerasgan"))
+        if "__init__.py" in files
+    }
+    assert listed == on_disk | {"kerasgan.zoo"}
+    assert config["options"]["package_dir"].split() == ["kerasgan.zoo", "=", "zoo"]
+    patterns = config["options.package_data"]["kerasgan.zoo"]
+    assert "*/*.json" in patterns and "*/*.weights.h5" in patterns

@@ -1,0 +1,211 @@
+"""Measures a trained run and writes it as a zoo entry (config, card, weights).
+
+The card's metrics are measured here, with their protocol written beside
+them: the color histogram distance (see `bench_learning.py`) of 1,024 samples
+of the EMA generator to 1,024 held-out shapes images (data seed 1000), beside
+the same statistic for an untrained generator of the same config and for
+1,024 other shapes images (the floor: data against data); and the
+discriminator's mean real/fake accuracy over the last training epoch.
+
+Usage (after `kerasgan train ... --out runs/NAME`):
+    python benchmarks/make_zoo_entry.py dcgan_shapes_32 --run runs/dcgan_shapes_32 \\
+        --seconds 512 --out zoo/dcgan_shapes_32
+    python benchmarks/make_zoo_entry.py dcgan_celeba_64 --out zoo/dcgan_celeba_64
+"""
+
+import argparse
+import json
+import os
+import platform
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+if __package__ in (None, ""):
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.bench_learning import _images, color_histogram_distance  # noqa: E402
+
+DCGAN_PAPER = {
+    "title": "Unsupervised Representation Learning with Deep Convolutional Generative "
+             "Adversarial Networks",
+    "authors": "Radford, Metz, Chintala",
+    "year": 2016,
+    "url": "https://arxiv.org/abs/1511.06434",
+}
+WGAN_GP_PAPER = {
+    "title": "Improved Training of Wasserstein GANs",
+    "authors": "Gulrajani, Ahmed, Arjovsky, Dumoulin, Courville",
+    "year": 2017,
+    "url": "https://arxiv.org/abs/1704.00028",
+}
+SHAPES = {
+    "spec": "shapes",
+    "description": "kerasgan's embedded synthetic shapes: 1-3 shapes of 6 kinds on textured or "
+                   "gradient backgrounds, rendered on the fly, 8,192 images per epoch, seed 0.",
+}
+
+ENTRIES = {
+    "dcgan_shapes_32": {
+        "family": "dcgan",
+        "description": "DCGAN (non-saturating loss, batch norm) trained by kerasgan on the "
+                       "embedded shapes at 32x32, base width 32, with an EMA generator.",
+        "paper": DCGAN_PAPER,
+        "recipe": "dcgan",
+    },
+    "wgan_gp_shapes_32": {
+        "family": "dcgan",
+        "description": "WGAN-GP (lambda 10, 5 critic steps, no critic normalization) on the "
+                       "DCGAN networks, trained by kerasgan on the embedded shapes at 32x32, "
+                       "base width 32, with an EMA generator.",
+        "paper": WGAN_GP_PAPER,
+        "recipe": "wgan_gp",
+    },
+    "dcgan_celeba_64": {
+        "family": "dcgan",
+        "description": "The official DCGAN configuration of pytorch/examples (nz 100, ngf = ndf "
+                       "= 64, 64x64 RGB, no conv bias before batch norm, N(0, 0.02) init, Adam "
+                       "2e-4 beta1 0.5, batch 64, 25 epochs) for CelebA.",
+        "paper": DCGAN_PAPER,
+        "reference_implementation": "https://github.com/pytorch/examples/tree/main/dcgan",
+        "recipe": "dcgan",
+        "dataset": {
+            "spec": "tfds:celeb_a",
+            "description": "CelebA aligned faces (202,599 images), center-cropped and resized "
+                           "to 64x64. Or any face folder: --data folder:PATH.",
+        },
+        "command": "kerasgan train dcgan_celeba_64 --data tfds:celeb_a --out runs/dcgan_celeba_64",
+        "settings": {"data": "tfds:celeb_a", "batch_size": 64, "precision": "float32",
+                     "seed": 0},
+        "epochs": 25,
+        "weights_note": "No weights are bundled: CelebA cannot be downloaded on the machine "
+                        "that builds the zoo, and we publish only weights we trained and "
+                        "measured. `kerasgan train dcgan_celeba_64 --data tfds:celeb_a` trains "
+                        "them (prepare CelebA first with `tfds build celeb_a`).",
+    },
+}
+
+
+def _hardware():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{os.cpu_count()}-core {model} CPU, no GPU"
+
+
+def _trainable(model):
+    return int(sum(int(w.numpy().size) for w in model.trainable_weights))
+
+
+def measure(gan, d_accuracy_history=None, num=1024):
+    import kerasgan
+
+    size = int(gan.generator.outputs[0].shape[1])
+    held_out = _images(kerasgan.data.load("shapes", image_size=size, batch_size=64,
+                                          num_examples=num, seed=1000, shuffle=False), num)
+    other = _images(kerasgan.data.load("shapes", image_size=size, batch_size=64,
+                                       num_examples=num, seed=2000, shuffle=False), num)
+    untrained = gan.__class__.from_config(gan.get_config())
+    protocol = (f"L1 distance of per-channel 32-bin pixel histograms, averaged over channels, "
+                f"in [0, 2]: {num} samples (seed 0, EMA generator) vs {num} held-out shapes "
+                f"images (data seed 1000); lower is better")
+    metrics = [
+        {"name": "color_histogram_distance",
+         "value": color_histogram_distance(gan.generate(num, seed=0), held_out),
+         "protocol": protocol},
+        {"name": "color_histogram_distance_untrained",
+         "value": color_histogram_distance(untrained.generate(num, seed=0), held_out),
+         "protocol": "the same, for a freshly initialized generator of the same config"},
+        {"name": "color_histogram_distance_data_floor",
+         "value": color_histogram_distance(other, held_out),
+         "protocol": f"the same, for {num} other shapes images (data seed 2000) in place of "
+                     "samples: the value of a perfect generator"},
+    ]
+    if d_accuracy_history:
+        metrics.append({
+            "name": "d_accuracy_last_epoch", "value": float(d_accuracy_history[-1]),
+            "protocol": "the discriminator's mean real/fake accuracy over the last training "
+                        "epoch (from history.json); 0.5 means it cannot tell samples from data",
+        })
+    return metrics
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("name", choices=sorted(ENTRIES))
+    parser.add_argument("--run", help="the run folder of `kerasgan train` (entries with weights)")
+    parser.add_argument("--seconds", type=float, help="wall time of the training command")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    import keras
+
+    import kerasgan
+    from kerasgan.models.dcgan import build_recipe
+
+    entry = ENTRIES[args.name]
+    card = {
+        "name": args.name,
+        "family": entry["family"],
+        "description": entry["description"],
+        "paper": entry["paper"],
+        "dataset": entry.get("dataset", SHAPES),
+        "license": "Apache-2.0 (code, config and weights)",
+    }
+    if "reference_implementation" in entry:
+        card["reference_implementation"] = entry["reference_implementation"]
+    if args.run:
+        gan = keras.saving.load_model(os.path.join(args.run, "model.keras"))
+        with open(os.path.join(args.run, "run.json")) as f:
+            run = json.load(f)
+        with open(os.path.join(args.run, "history.json")) as f:
+            history = json.load(f)
+        settings = run["settings"]
+        command = (f"kerasgan train {run['target']} --image-size "
+                   f"{gan.generator.image_size} --base-filters {gan.generator.base_filters} "
+                   f"--ema-decay {gan.ema_decay} --epochs {run['epochs_done']} "
+                   f"--seed {settings['seed']} --out runs/{args.name}")
+        card["training"] = {
+            "recipe": entry["recipe"],
+            "command": command,
+            "epochs": run["epochs_done"],
+            "settings": settings,
+            "generator_steps": int(gan.step_counter.numpy()),
+            "duration_seconds": args.seconds,
+            "hardware": f"{_hardware()}, TensorFlow 2.21 / Keras 3.15, "
+                        f"{settings['precision']}",
+        }
+        card["metrics"] = measure(gan, history.get("d_accuracy"))
+        include_weights = True
+    else:
+        gan = build_recipe(entry["recipe"], image_size=64)
+        card["training"] = {
+            "recipe": entry["recipe"],
+            "command": entry["command"],
+            "epochs": entry["epochs"],
+            "settings": entry["settings"],
+        }
+        card["weights_note"] = entry["weights_note"]
+        card["metrics"] = []
+        include_weights = False
+    card["resolution"] = int(gan.generator.image_size)
+    # Trainable parameters, the figure PyTorch's `parameters()` counts (no BN statistics).
+    card["parameters"] = {
+        "generator": _trainable(gan.generator),
+        "discriminator": _trainable(gan.discriminator),
+    }
+    path = kerasgan.save_to_preset(gan, args.out, card=card, overwrite=True,
+                                   include_weights=include_weights)
+    print(json.dumps({k: card[k] for k in ("name", "parameters", "metrics")}, indent=2))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

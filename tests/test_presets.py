@@ -1,0 +1,205 @@
+"""Zoo presets: the bundled entries, from_preset / save_to_preset, loading over HTTP."""
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import kerasgan
+from benchmarks.bench_learning import _images, color_histogram_distance
+from kerasgan import presets
+from kerasgan.models import GAN
+from kerasgan.models.dcgan import build_recipe
+from kerasgan.utils.download import DownloadError
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUNDLED = ("dcgan_shapes_32", "wgan_gp_shapes_32")
+CARD_KEYS = ("name", "family", "description", "paper", "dataset", "training", "weights",
+             "metrics", "license", "resolution", "parameters")
+
+
+def _trainable(model):
+    return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+
+
+def _tiny_gan(ema_decay=0.9):
+    return build_recipe("dcgan", image_size=32, base_filters=4, latent_dim=8,
+                        gan={"ema_decay": ema_decay, "seed": 3})
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASGAN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("KERASGAN_MIRROR", raising=False)
+
+
+def test_zoo_lists_the_bundled_and_official_entries():
+    names = kerasgan.list_presets()
+    assert set(BUNDLED) | {"dcgan_celeba_64"} <= set(names)
+    for name in names:
+        card = kerasgan.get_card(name)
+        missing = [key for key in CARD_KEYS if key not in card]
+        assert not missing, f"{name}: card lacks {missing}"
+        assert card["name"] == name
+        assert card["training"]["command"].startswith("kerasgan train ")
+        assert card["dataset"]["spec"]
+        if card["weights"] is None:
+            assert "weights_note" in card
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_entry_card_matches_its_files(name):
+    card = kerasgan.get_card(name)
+    weights = card["weights"]
+    path = presets.zoo_dir() / name / weights["file"]
+    data = path.read_bytes()
+    assert len(data) == weights["size"] and len(data) < 8 * 2**20  # ships in the wheel
+    assert hashlib.sha256(data).hexdigest() == weights["sha256"]
+    training = card["training"]
+    assert training["duration_seconds"] > 0 and "CPU" in training["hardware"]
+    assert training["generator_steps"] > 0
+    assert {m["name"] for m in card["metrics"]} >= {"color_histogram_distance"}
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_entry_generates_images_like_the_data(name):
+    gan = kerasgan.from_preset(name)
+    card = kerasgan.get_card(name)
+    assert isinstance(gan, GAN) and gan.ema_generator is not None
+    assert _trainable(gan.generator) == card["parameters"]["generator"]
+    assert _trainable(gan.discriminator) == card["parameters"]["discriminator"]
+    size = card["resolution"]
+    samples = gan.generate(256, seed=7)
+    assert samples.shape == (256, size, size, 3) and np.isfinite(samples).all()
+    held_out = _images(kerasgan.data.load("shapes", image_size=size, batch_size=64,
+                                          num_examples=256, seed=1234, shuffle=False), 256)
+    untrained = GAN.from_config(gan.get_config())
+    trained_distance = color_histogram_distance(samples, held_out)
+    untrained_distance = color_histogram_distance(untrained.generate(256, seed=7), held_out)
+    # The trained generator's colors are at least 3x closer to the data than an untrained one's.
+    assert trained_distance * 3 < untrained_distance, (trained_distance, untrained_distance)
+    # The card's training configuration came along: the model continues training as it was.
+    assert gan.d_steps == card["training"]["compile"]["d_steps"]
+
+
+def test_bundled_entry_loads_with_the_network_disabled(tmp_path):
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k):\n"
+        "    raise OSError('network disabled by the test')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "import kerasgan\n"
+        "gan = kerasgan.from_preset('dcgan_shapes_32')\n"
+        "print(gan.generate(2).shape)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, KERASGAN_HOME=str(tmp_path / "empty"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "(2, 32, 32, 3)" in proc.stdout
+    assert not (tmp_path / "empty").exists()  # nothing fetched, nothing cached
+
+
+def test_official_entry_without_weights_warns_and_builds_the_official_architecture():
+    with pytest.warns(UserWarning, match="publishes no weights.*kerasgan train dcgan_celeba_64"):
+        gan = kerasgan.from_preset("dcgan_celeba_64")
+    # pytorch/examples' dcgan at 64x64: netG 3,576,704 and netD 2,765,568 parameters.
+    assert _trainable(gan.generator) == 3_576_704
+    assert _trainable(gan.discriminator) == 2_765_568
+    assert kerasgan.get_card("dcgan_celeba_64")["weights"] is None
+
+
+def test_unknown_preset_names_the_entries_and_suggests_a_close_one():
+    with pytest.raises(ValueError, match=r"Received: preset='dcgan_shape_32'.*Did you mean "
+                                         r"'dcgan_shapes_32'"):
+        kerasgan.from_preset("dcgan_shape_32")
+
+
+def test_save_to_preset_round_trip(tmp_path):
+    gan = _tiny_gan()
+    gan.ema_generator.set_weights([w * 0.5 for w in gan.ema_generator.get_weights()])
+    path = kerasgan.save_to_preset(gan, tmp_path / "mine", card={"description": "Mine."})
+    card = json.loads((tmp_path / "mine" / "card.json").read_text())
+    assert card["name"] == "mine" and card["description"] == "Mine."
+    assert card["training"]["compile"]["loss"] == "non_saturating"
+    assert card["weights"]["file"] == "mine.weights.h5"
+
+    reloaded = kerasgan.from_preset(path)
+    for a, b in zip(gan.weights, reloaded.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_allclose(reloaded.generate(4, seed=1), gan.generate(4, seed=1), atol=1e-6)
+    assert reloaded.get_compile_config()["d_optimizer"] == gan.get_compile_config()["d_optimizer"]
+
+    with pytest.raises(FileExistsError, match="exists and is not empty"):
+        kerasgan.save_to_preset(gan, path)
+    kerasgan.save_to_preset(gan, path, overwrite=True)
+    assert sorted(os.listdir(path)) == ["card.json", "config.json", "mine.weights.h5"]
+
+
+def test_tampered_weights_are_refused(tmp_path):
+    path = kerasgan.save_to_preset(_tiny_gan(), tmp_path / "p")
+    weights = tmp_path / "p" / "p.weights.h5"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(DownloadError, match="sha256"):
+        kerasgan.from_preset(path)
+
+
+def test_preset_folder_without_config_is_a_clear_error(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "card.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="has no config.json"):
+        kerasgan.from_preset(str(tmp_path / "p"))
+
+
+class _CountingHandler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    handler = functools.partial(_CountingHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}", server.requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_preset_loads_from_a_url_and_caches_the_weights(served, tmp_path):
+    root, base, requests = served
+    gan = _tiny_gan()
+    kerasgan.save_to_preset(gan, root / "tiny")
+    first = kerasgan.from_preset(f"{base}/tiny")
+    cached = tmp_path / "home" / "presets" / "tiny" / "tiny.weights.h5"
+    assert cached.is_file()
+    np.testing.assert_allclose(first.generate(2, seed=0), gan.generate(2, seed=0), atol=1e-6)
+    assert requests.count("/tiny/tiny.weights.h5") == 1
+    kerasgan.from_preset(f"{base}/tiny/")
+    assert requests.count("/tiny/tiny.weights.h5") == 1  # the cache answered
+    assert requests.count("/tiny/card.json") == 2
+
+
+def test_preset_url_that_does_not_exist_names_it(served):
+    _, base, _ = served
+    with pytest.raises(DownloadError, match=rf"{base}/nothing/card.json: HTTP 404"):
+        kerasgan.from_preset(f"{base}/nothing")
