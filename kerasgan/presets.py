@@ -213,6 +213,8 @@ def from_preset(preset, load_weights=True, compile=True, progress=None):
                 + (f" Train it with: {command}" if command else ""),
                 stacklevel=2,
             )
+    if isinstance(card.get("name"), str) and card["name"].isidentifier():
+        model.name = card["name"]  # exports and checkpoints take the preset's name
     compile_config = card.get("training", {}).get("compile")
     if compile and compile_config:
         model.compile_from_config(compile_config)

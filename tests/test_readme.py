@@ -21,10 +21,28 @@ def _between(marker):
     return match.group(1).strip()
 
 
+def _code_blocks():
+    """(language, text) of every fenced block of README.md."""
+    blocks, language, lines = [], None, None
+    for line in README.splitlines():
+        if line.startswith("```"):
+            if lines is None:
+                language, lines = line[3:].strip(), []
+            else:
+                blocks.append((language, "\n".join(lines) + "\n"))
+                lines = None
+        elif lines is not None:
+            lines.append(line)
+    assert lines is None, "README.md has an unclosed code fence"
+    return blocks
+
+
 def _kerasgan_commands():
     """Every `kerasgan ...` invocation in README's shell blocks, as argv lists."""
     commands = []
-    for block in re.findall(r"```\n(.*?)```", README, re.S):
+    for language, block in _code_blocks():
+        if language:
+            continue
         for line in block.splitlines():
             for part in line.split("&&"):
                 words = shlex.split(part.strip())
@@ -74,7 +92,7 @@ def test_ci_runs_exactly_the_test_command():
     assert "sed -n '/<!-- test-command -->/" in open(os.path.join(REPO_ROOT, ".ci", "run")).read()
 
 
-PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+PYTHON_BLOCKS = [text for language, text in _code_blocks() if language == "python"]
 
 
 @pytest.mark.parametrize("index", range(len(PYTHON_BLOCKS)))

@@ -1,0 +1,285 @@
+"""Export of generators for serving: SavedModel (TF Serving), ONNX and LiteRT.
+
+Only the generator is exported (the EMA copy where the model has one), in
+inference mode and in float32 whatever policy it was trained under: it is
+rebuilt from its config under the float32 policy and the weights are copied
+(tf2onnx cannot convert bfloat16 graphs). Inputs keep the generator's
+`keras.Input` names (`z`, and `labels` for conditional generators) with a
+dynamic batch; the output is named `images`. Every export is reloaded with
+its own runtime and compared with the Keras generator.
+"""
+
+import dataclasses
+import os
+import tempfile
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+FORMATS = ("savedmodel", "onnx", "litert")
+OUTPUT_NAME = "images"
+
+
+@dataclasses.dataclass
+class ExportResult:
+    """What `export` wrote: its path, format, signature names and measured parity."""
+
+    path: str
+    format: str
+    input_names: list
+    output_name: str
+    max_abs_diff: float | None
+
+
+def _generator_of(model_or_preset):
+    """(generator, default name) of a GAN, a bare generator or a preset reference."""
+    from kerasgan.models.gan import GAN
+
+    if isinstance(model_or_preset, (str, os.PathLike)):
+        from kerasgan.presets import from_preset, get_card
+
+        name = get_card(model_or_preset).get("name") or os.path.basename(
+            os.path.normpath(os.fspath(model_or_preset)))
+        model_or_preset = from_preset(model_or_preset, compile=False)
+    else:
+        name = None
+    if isinstance(model_or_preset, GAN):
+        generator = model_or_preset.ema_generator or model_or_preset.generator
+        return generator, name or model_or_preset.name
+    if isinstance(model_or_preset, keras.Model):
+        return model_or_preset, name or model_or_preset.name
+    raise TypeError(
+        "Expected a kerasgan GAN, a generator keras.Model, or a preset name, folder or URL. "
+        f"Received: model_or_preset of type {type(model_or_preset).__name__}"
+    )
+
+
+def float32_generator(generator):
+    """A float32 copy of `generator` (rebuilt from its config, weights copied)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        copy = generator.__class__.from_config(generator.get_config())
+    finally:
+        keras.config.set_dtype_policy(previous)
+    weights = generator.get_weights()
+    if len(copy.weights) != len(weights):
+        raise ValueError(
+            f"Rebuilding {generator.name} from its config gave {len(copy.weights)} weights, "
+            f"expected {len(weights)}; its get_config does not describe it fully."
+        )
+    copy.set_weights([np.asarray(w, dtype=np.float32) if np.asarray(w).dtype.kind == "f"
+                      else w for w in weights])
+    return copy
+
+
+def _input_specs(generator):
+    specs = []
+    for tensor in generator.inputs:
+        name = tensor.name.split(":")[0]
+        dtype = tf.as_dtype(getattr(tensor, "dtype", "float32"))
+        specs.append(tf.TensorSpec((None, *tensor.shape[1:]), dtype, name=name))
+    return specs
+
+
+def _serving_model(generator, uint8):
+    """A functional float32 model: named inputs -> `images` (float in [-1, 1] or uint8)."""
+    inputs = [keras.Input(spec.shape[1:], dtype=spec.dtype.name, name=spec.name)
+              for spec in _input_specs(generator)]
+    images = generator(inputs[0] if len(inputs) == 1 else inputs, training=False)
+    if uint8:
+        images = keras.layers.Lambda(_to_uint8, name="to_uint8")(images)
+    images = keras.layers.Identity(name=OUTPUT_NAME)(images)
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, images,
+                       name=f"{generator.name}_serving")
+
+
+def _to_uint8(images):
+    scaled = tf.round((tf.cast(images, tf.float32) + 1.0) * 127.5)
+    return tf.cast(tf.clip_by_value(scaled, 0.0, 255.0), tf.uint8)
+
+
+def _fixed_inputs(specs, batch, seed=1234):
+    rng = np.random.default_rng(seed)
+    values = []
+    for spec in specs:
+        shape = (batch, *spec.shape[1:])
+        if spec.dtype.is_integer:
+            high = 10  # labels: a small valid range for any class count >= 10
+            values.append(rng.integers(0, high, size=shape).astype(spec.dtype.as_numpy_dtype))
+        else:
+            values.append(rng.standard_normal(shape).astype(np.float32))
+    return values
+
+
+def _write_savedmodel(model, specs, path):
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+
+    def serve(*args):
+        return {OUTPUT_NAME: model(list(args) if len(args) > 1 else args[0], training=False)}
+
+    archive.add_endpoint("serving_default", serve, input_signature=specs)
+    archive.write_out(path, verbose=False)
+
+
+def _run_savedmodel(path, specs, values):
+    loaded = tf.saved_model.load(path)
+    signature = loaded.signatures["serving_default"]
+    feeds = {spec.name: tf.constant(v) for spec, v in zip(specs, values)}
+    return signature(**feeds)[OUTPUT_NAME].numpy()
+
+
+def _require(module, what):
+    try:
+        return __import__(module)
+    except ImportError:
+        raise ImportError(
+            f"{what} needs the `{module}` package: pip install \"kerasgan[export]\""
+        ) from None
+
+
+def _write_onnx(model, specs, path, opset):
+    _require("tf2onnx", "ONNX export")
+    onnx = _require("onnx", "ONNX export")
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = os.path.join(scratch, "raw.onnx")
+        model.export(raw, format="onnx", input_signature=specs, opset_version=opset,
+                     verbose=False)
+        proto = onnx.load(raw)
+    graph = proto.graph
+    if len(graph.output) != 1:
+        raise ValueError(f"Expected one ONNX output, found {[o.name for o in graph.output]}")
+    old = graph.output[0].name
+    if old != OUTPUT_NAME:
+        for node in graph.node:
+            node.output[:] = [OUTPUT_NAME if name == old else name for name in node.output]
+            node.input[:] = [OUTPUT_NAME if name == old else name for name in node.input]
+        graph.output[0].name = OUTPUT_NAME
+    onnx.checker.check_model(proto)
+    onnx.save(proto, path)
+
+
+def _run_onnx(path, specs, values):
+    ort = _require("onnxruntime", "ONNX parity checks")
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    feeds = {spec.name: v for spec, v in zip(specs, values)}
+    return session.run([OUTPUT_NAME], feeds)[0]
+
+
+def _write_litert(model, specs, path):
+    model.export(path, format="litert", input_signature=specs, verbose=False)
+
+
+def _litert_interpreter(path):
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # TensorFlow's own copy (deprecated, still in TF 2.21)
+        Interpreter = tf.lite.Interpreter
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+        return Interpreter(model_path=path)
+
+
+def _run_litert(path, specs, values):
+    interpreter = _litert_interpreter(path)
+    details = interpreter.get_input_details()
+    by_name = {}
+    for detail in details:
+        for spec, value in zip(specs, values):
+            if spec.name in detail["name"]:
+                by_name[detail["index"]] = value
+    if len(by_name) != len(specs):
+        # Names were not kept: fall back to the signature order.
+        by_name = {d["index"]: v for d, v in zip(details, values)}
+    for index, value in by_name.items():
+        interpreter.resize_tensor_input(index, value.shape, strict=False)
+    interpreter.allocate_tensors()
+    for index, value in by_name.items():
+        interpreter.set_tensor(index, value)
+    interpreter.invoke()
+    output = interpreter.get_output_details()[0]
+    return interpreter.get_tensor(output["index"])
+
+
+def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, uint8=False,
+           verify=True, atol=1e-4, opset=None):
+    """Exports a generator for serving and checks the export against Keras.
+
+    Args:
+        model_or_preset: a `kerasgan.models.GAN` (its EMA generator where it
+            has one), a generator `keras.Model`, or a preset name, folder or URL.
+        path: the output folder.
+        format: `"savedmodel"` (TF Serving layout `path/name/version/` with a
+            `serving_default` signature), `"onnx"` (`path/name.onnx`) or
+            `"litert"` (`path/name.tflite`).
+        name: the model name (default: the preset's or the model's name).
+        version: the SavedModel version folder.
+        uint8: output uint8 images in 0-255 instead of floats in [-1, 1].
+        verify: reload the export with its runtime and compare it with the
+            float32 Keras generator on a fixed batch.
+        atol: the largest absolute difference `verify` accepts (in the output's
+            units: 1e-4 for floats; uint8 outputs may differ by 1 from rounding).
+        opset: the ONNX opset (default: tf2onnx's).
+
+    Returns:
+        An `ExportResult`.
+
+    Examples:
+
+    >>> gan = kerasgan.from_preset("dcgan_shapes_32")   # named after the preset
+    >>> result = export(gan, "exports", format="onnx")
+    >>> result.path, result.input_names, result.output_name
+    ('exports/dcgan_shapes_32.onnx', ['z'], 'images')
+    """
+    if format not in FORMATS:
+        raise ValueError(f"Unknown export format. Expected one of {FORMATS}. "
+                         f"Received: format={format!r}")
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"`version` must be a positive integer. Received: version={version!r}")
+    generator, default_name = _generator_of(model_or_preset)
+    name = name or default_name
+    source = float32_generator(generator)
+    specs = _input_specs(source)
+    model = _serving_model(source, uint8)
+
+    os.makedirs(path, exist_ok=True)
+    if format == "savedmodel":
+        target = os.path.join(path, name, str(version))
+        if os.path.isdir(target) and os.listdir(target):
+            raise FileExistsError(
+                f"The SavedModel version folder {target!r} exists and is not empty; TF Serving "
+                "versions are immutable: pass another `version` or remove it."
+            )
+        _write_savedmodel(model, specs, target)
+        runner = _run_savedmodel
+    elif format == "onnx":
+        target = os.path.join(path, f"{name}.onnx")
+        _write_onnx(model, specs, target, opset)
+        runner = _run_onnx
+    else:
+        target = os.path.join(path, f"{name}.tflite")
+        _write_litert(model, specs, target)
+        runner = _run_litert
+
+    max_abs_diff = None
+    if verify:
+        values = _fixed_inputs(specs, batch=3)
+        expected = np.asarray(model(values if len(values) > 1 else values[0], training=False))
+        received = np.asarray(runner(target, specs, values))
+        if received.shape != expected.shape:
+            raise ValueError(
+                f"The {format} export at {target} returned images of shape {received.shape}; "
+                f"the Keras generator gives {expected.shape}."
+            )
+        max_abs_diff = float(np.max(np.abs(received.astype(np.float64)
+                                           - expected.astype(np.float64))))
+        limit = max(atol, 1.0) if uint8 else atol
+        if max_abs_diff > limit:
+            raise ValueError(
+                f"The {format} export at {target} differs from the Keras generator by up to "
+                f"{max_abs_diff:.3g} (> {limit:g})."
+            )
+    return ExportResult(target, format, [spec.name for spec in specs], OUTPUT_NAME, max_abs_diff)
