@@ -142,6 +142,10 @@ def main():
     parser.add_argument("name", choices=sorted(ENTRIES))
     parser.add_argument("--run", help="the run folder of `kerasgan train` (entries with weights)")
     parser.add_argument("--seconds", type=float, help="wall time of the training command")
+    parser.add_argument("--command", help="the training command(s), if not the one derived "
+                        "from run.json (e.g. a run resumed with a larger --epochs)")
+    parser.add_argument("--hardware-note", default="",
+                        help="appended to the card's hardware, e.g. other load during training")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -174,13 +178,13 @@ def main():
                    f"--seed {settings['seed']} --out runs/{args.name}")
         card["training"] = {
             "recipe": entry["recipe"],
-            "command": command,
+            "command": args.command or command,
             "epochs": run["epochs_done"],
             "settings": settings,
             "generator_steps": int(gan.step_counter.numpy()),
             "duration_seconds": args.seconds,
             "hardware": f"{_hardware()}, TensorFlow 2.21 / Keras 3.15, "
-                        f"{settings['precision']}",
+                        f"{settings['precision']}{args.hardware_note}",
         }
         card["metrics"] = measure(gan, history.get("d_accuracy"))
         include_weights = True

@@ -78,7 +78,9 @@ def build_parser():
     train.add_argument("--seed", type=int, default=None)
     train.add_argument("--sample-every", type=_positive_int, default=1,
                        help="write a sample grid every N epochs")
-    train.add_argument("--tensorboard", action="store_true", help="log to OUT/logs")
+    train.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
+                       help="log losses and sample images to OUT/logs (default: when the "
+                       "tensorboard package is installed)")
     train.add_argument("--out", default=None, help="output folder (default: runs/TARGET)")
 
     sample = commands.add_parser("sample", help="write a PNG grid of samples")
@@ -384,13 +386,15 @@ def _train(args):
             seed=settings["seed"],
         ),
     ]
-    if args.tensorboard:
+    if args.tensorboard is not False:
         try:
             import tensorboard  # noqa: F401
         except ImportError:
-            raise CommandError(
-                "--tensorboard needs the tensorboard package: pip install 'kerasgan[tensorboard]'"
-            ) from None
+            if args.tensorboard:
+                raise CommandError("--tensorboard needs the tensorboard package: "
+                                   "pip install 'kerasgan[tensorboard]'") from None
+            args.tensorboard = False
+    if args.tensorboard is not False:
         log_dir = os.path.join(out, "logs")
         callbacks += [
             keras.callbacks.TensorBoard(log_dir),

@@ -23,7 +23,6 @@ reading cards (`list_presets`, `get_card`) stays fast.
 """
 
 import difflib
-import hashlib
 import importlib.util
 import json
 import os
@@ -221,14 +220,6 @@ def from_preset(preset, load_weights=True, compile=True, progress=None):
     return model
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weights=True):
     """Writes `model` as a preset folder that `from_preset` loads.
 
@@ -256,6 +247,8 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
     """
     import keras
 
+    from kerasgan.utils.download import default_mode, file_sha256
+
     preset_dir = Path(preset_dir)
     if preset_dir.exists() and any(preset_dir.iterdir()) and not overwrite:
         raise FileExistsError(
@@ -274,9 +267,7 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
     # Write into a sibling temporary folder, then move it into place.
     preset_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{preset_dir.name}.", dir=preset_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a preset is for sharing
+    os.chmod(staging, default_mode(directory=True))  # mkdtemp makes it private
     try:
         if include_weights:
             weights_file = f"{name}.weights.h5"
@@ -290,7 +281,7 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
             card["weights"] = {
                 "file": weights_file,
                 "url": weights_file,
-                "sha256": _sha256(staging / weights_file),
+                "sha256": file_sha256(staging / weights_file),
                 "size": (staging / weights_file).stat().st_size,
             }
         else:

@@ -87,6 +87,7 @@ def test_train_an_entry_resume_sample_and_export(tmp_path, capsys):
     assert int(first.step_counter.numpy()) == 2
     state = json.loads((run / "run.json").read_text())
     assert state["epochs_done"] == 1 and state["settings"]["num_examples"] == 16
+    assert list((run / "logs").rglob("events.out.tfevents.*"))  # tensorboard is installed
 
     # Run again with more epochs: continues from the saved model, history grows.
     assert cli.main(["train", entry, "--out", str(run), "--epochs", "3"]) == 0

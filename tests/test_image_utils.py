@@ -1,8 +1,10 @@
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from kerasgan.utils import make_grid, save_image_grid, to_uint8
+from kerasgan.utils import make_grid, save_image_grid, save_png, to_uint8
 
 
 def test_to_uint8_maps_the_range_ends():
@@ -35,3 +37,12 @@ def test_save_image_grid_writes_a_png_and_no_temporary_file(tmp_path):
     image = Image.open(path)
     assert image.size == (16, 16) and image.mode == "L"
     assert sorted(p.name for p in path.parent.iterdir()) == ["grid.png"]
+
+
+def test_saved_png_gets_the_umask_permissions_not_private_ones(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = save_png(str(tmp_path / "grid.png"), np.zeros((4, 4, 3), np.uint8))
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644

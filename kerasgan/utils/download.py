@@ -46,6 +46,17 @@ def kerasgan_home():
     return os.path.expanduser(os.environ.get(HOME_ENV) or os.path.join("~", ".keras", "kerasgan"))
 
 
+def default_mode(directory=False):
+    """The permissions a plainly created file (or folder) gets under the current umask.
+
+    Temporary files (`tempfile.mkstemp`, `mkdtemp`) are private; files renamed
+    into place from them get these permissions instead.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 def file_sha256(path):
     """The hex sha256 of a file."""
     digest = hashlib.sha256()
@@ -136,6 +147,7 @@ def _download(url, target, sha256, size, timeout, progress):
     handle, part = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
                                     dir=folder)
     try:
+        os.fchmod(handle, default_mode())
         digest = hashlib.sha256()
         received = 0
         with os.fdopen(handle, "wb") as out:

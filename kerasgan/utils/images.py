@@ -6,6 +6,8 @@ import tempfile
 
 import numpy as np
 
+from kerasgan.utils.download import default_mode
+
 
 def to_uint8(images):
     """Maps float images in [-1, 1] to uint8 in [0, 255] (-1 -> 0, 1 -> 255), clipping."""
@@ -54,6 +56,7 @@ def save_png(path, image):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
     try:
+        os.fchmod(fd, default_mode())
         with os.fdopen(fd, "wb") as f:
             Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(f, "PNG")
         os.replace(tmp, path)

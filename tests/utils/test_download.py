@@ -96,6 +96,7 @@ def test_fetch_downloads_verifies_and_caches(server, home):
     path = fetch(f"{server.base}/ok/w.h5", SHA, size=len(PAYLOAD))
     assert path == str(home / "weights" / "w.h5")
     assert open(path, "rb").read() == PAYLOAD
+    assert os.stat(path).st_mode & 0o777 == download.default_mode()  # not mkstemp's 0600
     assert fetch(f"{server.base}/ok/w.h5", SHA) == path
     assert server.requests == ["/ok/w.h5"]  # the second call was a cache hit
     _assert_cache_clean(home)
