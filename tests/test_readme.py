@@ -92,7 +92,7 @@ def test_readme_command_runs(index, tmp_path):
         folder = tmp_path / "my_images"
         folder.mkdir()
         rng = np.random.default_rng(0)
-        for k in range(8):
+        for k in range(64):  # one batch of the entry (64)
             Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(
                 folder / f"{k}.png")
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, KERASGAN_HOME=str(tmp_path / "home"))
