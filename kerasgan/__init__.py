@@ -68,6 +68,10 @@ if not _invoked_as_command():
     # Importing the submodules registers every serializable class, so
     # `keras.saving.load_model` finds them after a plain `import kerasgan`.
     from kerasgan import callbacks, data, losses, models, presets, utils  # noqa: E402,F401
+
+    # `kerasgan.export` is the function (its module stays importable as `kerasgan.export`
+    # through `from kerasgan.export import ...`).
+    from kerasgan.export import export  # noqa: E402,F401
     from kerasgan.presets import (  # noqa: E402,F401
         from_preset,
         get_card,

@@ -231,3 +231,12 @@ def test_models_config_serves_the_bundled_entries():
     assert sorted(names) == sorted(bundled)
     for name in names:
         assert f'base_path: "/models/{name}"' in text
+
+
+def test_kerasgan_export_is_the_function(tmp_path, gan):
+    import kerasgan
+    import kerasgan.export as module  # noqa: F401  (importing the module keeps the function)
+
+    assert callable(kerasgan.export)
+    result = kerasgan.export(gan, str(tmp_path), format="onnx", name="f", verify=False)
+    assert result.path.endswith("f.onnx") and result.max_abs_diff is None
