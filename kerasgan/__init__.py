@@ -12,7 +12,7 @@ import sys
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("callbacks", "data", "losses", "models", "presets", "utils")
+_SUBMODULES = ("callbacks", "data", "layers", "losses", "models", "presets", "utils")
 # Public functions, loaded with their module on first use.
 _FUNCTIONS = {
     "from_preset": "presets",
@@ -67,7 +67,7 @@ def _invoked_as_command():
 if not _invoked_as_command():
     # Importing the submodules registers every serializable class, so
     # `keras.saving.load_model` finds them after a plain `import kerasgan`.
-    from kerasgan import callbacks, data, losses, models, presets, utils  # noqa: E402,F401
+    from kerasgan import callbacks, data, layers, losses, models, presets, utils  # noqa: E402,F401
 
     # `kerasgan.export` is the function (its module stays importable as `kerasgan.export`
     # through `from kerasgan.export import ...`).

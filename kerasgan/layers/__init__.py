@@ -1,0 +1,13 @@
+"""Reusable layers, one per file."""
+
+from kerasgan.layers.conditional_batch_norm import ConditionalBatchNormalization
+from kerasgan.layers.orthogonal import OffDiagonalOrthogonal
+from kerasgan.layers.projection import ProjectionHead
+from kerasgan.layers.self_attention import SelfAttention
+
+__all__ = [
+    "ConditionalBatchNormalization",
+    "OffDiagonalOrthogonal",
+    "ProjectionHead",
+    "SelfAttention",
+]
