@@ -101,17 +101,22 @@ def _to_uint8(images):
     return tf.cast(tf.clip_by_value(scaled, 0.0, 255.0), tf.uint8)
 
 
-def _fixed_inputs(specs, batch, seed=1234):
+def _fixed_inputs(specs, batch, seed=1234, num_classes=None):
     rng = np.random.default_rng(seed)
     values = []
     for spec in specs:
         shape = (batch, *spec.shape[1:])
         if spec.dtype.is_integer:
-            high = 10  # labels: a small valid range for any class count >= 10
+            high = num_classes or 2  # labels
             values.append(rng.integers(0, high, size=shape).astype(spec.dtype.as_numpy_dtype))
         else:
             values.append(rng.standard_normal(shape).astype(np.float32))
     return values
+
+
+def _keras_signature(specs):
+    """`Model.export`'s input_signature: one spec, or a list of specs as one argument."""
+    return specs if len(specs) == 1 else [specs]
 
 
 def _write_savedmodel(model, specs, path):
@@ -146,8 +151,8 @@ def _write_onnx(model, specs, path, opset):
     onnx = _require("onnx", "ONNX export")
     with tempfile.TemporaryDirectory() as scratch:
         raw = os.path.join(scratch, "raw.onnx")
-        model.export(raw, format="onnx", input_signature=specs, opset_version=opset,
-                     verbose=False)
+        model.export(raw, format="onnx", input_signature=_keras_signature(specs),
+                     opset_version=opset, verbose=False)
         proto = onnx.load(raw)
     graph = proto.graph
     if len(graph.output) != 1:
@@ -170,7 +175,7 @@ def _run_onnx(path, specs, values):
 
 
 def _write_litert(model, specs, path):
-    model.export(path, format="litert", input_signature=specs, verbose=False)
+    model.export(path, format="litert", input_signature=_keras_signature(specs), verbose=False)
 
 
 def _litert_interpreter(path):
@@ -266,7 +271,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
 
     max_abs_diff = None
     if verify:
-        values = _fixed_inputs(specs, batch=3)
+        values = _fixed_inputs(specs, batch=3, num_classes=getattr(source, "num_classes", None))
         expected = np.asarray(model(values if len(values) > 1 else values[0], training=False))
         received = np.asarray(runner(target, specs, values))
         if received.shape != expected.shape:

@@ -77,9 +77,17 @@ def build_in(strategy, build_gan, policy="float32", **build_kwargs):
     return gan
 
 
+def _take(data, n):
+    """The first n examples of images, or of an (images, labels) pair."""
+    if isinstance(data, tuple):
+        return tuple(part[:n] for part in data)
+    return data[:n]
+
+
 def _fit(gan, data, batch_size, epochs=1, steps=None):
+    x, y = data if isinstance(data, tuple) else (data, None)
     return gan.fit(
-        data, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps,
+        x, y, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps,
         shuffle=False, verbose=0,
     )
 
@@ -104,7 +112,7 @@ def check_fit_strategies_and_policies(build_gan, data, batch_size, policies=POLI
 
 def check_replica_parity(build_gan, data, batch_size, atol=1e-5):
     """One step on one global batch: 1 replica and 2 replicas give the same weights."""
-    batch = data[:batch_size]
+    batch = _take(data, batch_size)
     results = {}
     for name, strategy in (("one", one_cpu_strategy()), ("two", two_cpu_strategy())):
         gan = build_in(strategy, build_gan)
@@ -154,8 +162,9 @@ _RESUME_SCRIPT = textwrap.dedent(
     model_path, data_path, out_path, batch_size, steps = sys.argv[1:6]
     model = keras.saving.load_model(model_path)
     data = np.load(data_path)
-    model.fit(data, batch_size=int(batch_size), epochs=1, steps_per_epoch=int(steps),
-              shuffle=False, verbose=0)
+    labels = data["labels"] if "labels" in data.files else None
+    model.fit(data["images"], labels, batch_size=int(batch_size), epochs=1,
+              steps_per_epoch=int(steps), shuffle=False, verbose=0)
     np.savez(out_path, **{f"{i}:{v.name}": v.numpy() for i, v in enumerate(model.weights)})
     """
 )
@@ -163,17 +172,20 @@ _RESUME_SCRIPT = textwrap.dedent(
 
 def check_resume_equality(build_gan, data, batch_size, tmp_dir, steps=2, atol=1e-6):
     """Train 2*steps uninterrupted vs. steps, save, load in a new process, steps more."""
-    data = data[: batch_size * steps]
+    data = _take(data, batch_size * steps)
     reference = build_in(tf.distribute.get_strategy(), build_gan)
     _fit(reference, data, batch_size, epochs=2)
 
     first = build_in(tf.distribute.get_strategy(), build_gan)
     _fit(first, data, batch_size, epochs=1)
     model_path = os.path.join(tmp_dir, "mid.keras")
-    data_path = os.path.join(tmp_dir, "data.npy")
+    data_path = os.path.join(tmp_dir, "data.npz")
     out_path = os.path.join(tmp_dir, "resumed.npz")
     first.save(model_path)
-    np.save(data_path, data)
+    if isinstance(data, tuple):
+        np.savez(data_path, images=data[0], labels=data[1])
+    else:
+        np.savez(data_path, images=data)
     python_path = os.pathsep.join([REPO_ROOT, os.environ.get("PYTHONPATH", "")])
     env = dict(os.environ, PYTHONPATH=python_path)
     proc = subprocess.run(
@@ -186,8 +198,21 @@ def check_resume_equality(build_gan, data, batch_size, tmp_dir, steps=2, atol=1e
     assert_weights_close(all_weights(reference), resumed, atol, "resume equality")
 
 
+def check_export_parity(build_gan, tmp_dir, formats):
+    """Each export format reloads and matches the Keras generator (kerasgan.export verifies
+    on a fixed batch) with named inputs, labels included for conditional models."""
+    from kerasgan.export import export
+
+    gan = build_in(tf.distribute.get_strategy(), build_gan)
+    expected_inputs = ["z", "labels"] if getattr(gan, "num_classes", None) else ["z"]
+    for fmt in formats:
+        result = export(gan, os.path.join(tmp_dir, "exports"), format=fmt, name=f"m_{fmt}")
+        assert result.input_names == expected_inputs, (fmt, result.input_names)
+        assert result.max_abs_diff <= 1e-4, (fmt, result.max_abs_diff)
+
+
 def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIES,
-                        parity_atol=1e-5):
+                        parity_atol=1e-5, export_formats=()):
     """Runs every family-level check.
 
     Args:
@@ -196,7 +221,8 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
             It is called inside a strategy scope and under a dtype policy.
             For replica parity its config must not hold unsynchronized batch norm.
         data: a numpy array of training images (float32 in [-1, 1]) with at
-            least `2 * batch_size` examples.
+            least `2 * batch_size` examples, or a pair `(images, labels)` for a
+            conditional GAN.
         tmp_dir: a temporary directory (pytest's `tmp_path`).
     """
     check_config_round_trip(build_gan)
@@ -204,6 +230,8 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
     check_replica_parity(build_gan, data, batch_size, parity_atol)
     check_keras_round_trip(build_gan, data, batch_size, str(tmp_dir))
     check_resume_equality(build_gan, data, batch_size, str(tmp_dir))
+    if export_formats:
+        check_export_parity(build_gan, str(tmp_dir), export_formats)
 
 
 def tiny_networks(latent_dim=4, size=4, channels=3, seed=1):

@@ -12,7 +12,8 @@ from kerasgan.losses.penalties import WeightClip
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
 # Offsets that keep the seeded draws of one step apart from each other.
 _DRAWS_PER_STEP = 64
-_NOISE_DRAW, _EPSILON_DRAW = 0, 32
+_NOISE_DRAW, _EPSILON_DRAW, _LABEL_DRAW = 0, 32, 48
+_FAKE_LABELS = ("uniform", "data")
 
 
 def _as_optimizer(optimizer, default):
@@ -63,7 +64,14 @@ def _apply_gradients(optimizer, grads, variables):
 
 @keras.saving.register_keras_serializable(package="kerasgan")
 class GAN(keras.Model):
-    """An unconditional GAN trained with `fit`: a generator, a discriminator and the step.
+    """A GAN trained with `fit`: a generator, a discriminator and the step.
+
+    Unconditional by default. With `num_classes` set it is class-conditional:
+    the data yields `(images, labels)`, the generator is called on
+    `[z, labels]` and the discriminator on `[images, labels]`, and the labels
+    of generated batches are drawn uniformly (`fake_labels="uniform"`) or
+    taken from the real batch, i.e. from the data's class frequencies
+    (`fake_labels="data"`).
 
     The training step does `d_steps` discriminator updates, each on a fresh
     batch of noise, then one generator update. With `reuse_fake_batch=True`
@@ -93,6 +101,10 @@ class GAN(keras.Model):
             tracks the generator's weights.
         seed: seeds the noise of every training step (with the step count), so
             training is reproducible and resumable.
+        num_classes: the number of classes of a conditional GAN (`None`:
+            unconditional).
+        fake_labels: `"uniform"` or `"data"`: how a conditional GAN labels its
+            generated batches.
 
     Examples:
 
@@ -116,9 +128,19 @@ class GAN(keras.Model):
         ema_decay=None,
         ema_start_step=0,
         seed=0,
+        num_classes=None,
+        fake_labels="uniform",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
+            raise ValueError(f"`num_classes` must be an integer >= 2 or None. "
+                             f"Received: num_classes={num_classes!r}")
+        if fake_labels not in _FAKE_LABELS:
+            raise ValueError(f"`fake_labels` must be one of {_FAKE_LABELS}. "
+                             f"Received: fake_labels={fake_labels!r}")
+        self.num_classes = num_classes
+        self.fake_labels = fake_labels
         if latent_distribution not in _LATENT_DISTRIBUTIONS:
             raise ValueError(
                 f"`latent_distribution` must be one of {_LATENT_DISTRIBUTIONS}. "
@@ -301,10 +323,22 @@ class GAN(keras.Model):
             return tf.random.stateless_normal(shape, seed)
         return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
 
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
+    @property
+    def conditional(self):
+        return self.num_classes is not None
 
-    def generate(self, num_or_latents, seed=0, use_ema=True, batch_size=64):
+    def _run_generator(self, generator, z, labels, training):
+        if self.conditional:
+            return generator([z, labels], training=training)
+        return generator(z, training=training)
+
+    def call(self, inputs, training=False):
+        if self.conditional:
+            z, labels = inputs
+            return self._run_generator(self.generator, z, labels, training)
+        return self.generator(inputs, training=training)
+
+    def generate(self, num_or_latents, seed=0, use_ema=True, batch_size=64, labels=None):
         """Generates images in [-1, 1] as a numpy array (EMA generator by default).
 
         Args:
@@ -312,19 +346,44 @@ class GAN(keras.Model):
             seed: seeds the latents when a number is given.
             use_ema: use the EMA generator where one exists.
             batch_size: generation batch size.
+            labels: for a conditional GAN, one class for every image or one per
+                image; by default image i gets class `i % num_classes`.
         """
         if isinstance(num_or_latents, int):
             z = self.sample_latents(num_or_latents, tf.constant([seed, 0], tf.int64))
         else:
             z = tf.convert_to_tensor(num_or_latents, tf.float32)
+        count = int(z.shape[0])
+        label_array = None
+        if self.conditional:
+            label_array = self._generation_labels(labels, count)
+        elif labels is not None:
+            raise ValueError("`labels` were given to an unconditional GAN (num_classes=None).")
         generator = self.ema_generator if (use_ema and self.ema_generator is not None) else (
             self.generator
         )
-        batches = [
-            tf.cast(generator(z[start:start + batch_size], training=False), tf.float32).numpy()
-            for start in range(0, int(z.shape[0]), batch_size)
-        ]
+        batches = []
+        for start in range(0, count, batch_size):
+            batch_labels = None if label_array is None else tf.constant(
+                label_array[start:start + batch_size])
+            images = self._run_generator(generator, z[start:start + batch_size], batch_labels,
+                                         training=False)
+            batches.append(tf.cast(images, tf.float32).numpy())
         return np.concatenate(batches, axis=0)
+
+    def _generation_labels(self, labels, count):
+        if labels is None:
+            return np.arange(count, dtype=np.int32) % self.num_classes
+        values = np.asarray(labels)
+        if values.ndim == 0:
+            values = np.full((count,), int(values), np.int32)
+        if values.shape != (count,) or not np.issubdtype(values.dtype, np.integer):
+            raise ValueError(f"Expected one integer label or {count} of them. "
+                             f"Received: labels of shape {values.shape} and dtype {values.dtype}")
+        if values.min() < 0 or values.max() >= self.num_classes:
+            raise ValueError(f"Labels must be in [0, {self.num_classes}). Received: labels "
+                             f"from {values.min()} to {values.max()}")
+        return values.astype(np.int32)
 
     # ----------------------------------------------------------- training
     def _unpack(self, data):
@@ -366,9 +425,21 @@ class GAN(keras.Model):
         )
         return self._replica_slice(eps, replica_id, local_batch)
 
-    def discriminate(self, images, training=True):
+    def discriminate(self, images, labels=None, training=True):
         """Discriminator logits in float32."""
-        return tf.cast(self.discriminator(images, training=training), tf.float32)
+        inputs = [images, labels] if self.conditional else images
+        return tf.cast(self.discriminator(inputs, training=training), tf.float32)
+
+    def _fake_labels_for_replica(self, draw, replica_id, local_batch, global_batch, real_labels):
+        if not self.conditional:
+            return None
+        if self.fake_labels == "data":
+            return real_labels
+        labels = tf.random.stateless_uniform(
+            tf.reshape(global_batch, [1]), self._step_seed(_LABEL_DRAW + draw),
+            minval=0, maxval=self.num_classes, dtype=tf.int32,
+        )
+        return self._replica_slice(labels, replica_id, local_batch)
 
     def _real_fake_accuracy(self, real_logits, fake_logits):
         threshold = 0.5 if self.loss_name in ("least_squares", "lsgan") else 0.0
@@ -378,23 +449,25 @@ class GAN(keras.Model):
                           tf.float32)
         return 0.5 * (tf.reduce_mean(real_ok) + tf.reduce_mean(fake_ok))
 
-    def _discriminator_update(self, real, fake, draw, replica_id, global_batch):
+    def _discriminator_update(self, real, fake, draw, replica_id, global_batch,
+                              real_labels=None, fake_labels=None):
         """One discriminator update; returns (loss, accuracy, gp, r1) per-replica means."""
         local_batch = tf.shape(real)[0]
         inv_global = 1.0 / tf.cast(global_batch, tf.float32)
         variables = self.discriminator.trainable_variables
         gp = r1 = tf.constant(0.0)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminate(real)
-            fake_logits = self.discriminate(fake)
+            real_logits = self.discriminate(real, real_labels)
+            fake_logits = self.discriminate(fake, fake_labels)
             per_example = self._d_loss_fn(real_logits, fake_logits)
             adversarial = per_example
             if self.gradient_penalty_weight:
                 eps = self._epsilon_for_replica(draw, replica_id, local_batch, global_batch)
-                gp = gradient_penalty(self.discriminator, real, fake, epsilon=eps)
+                gp = gradient_penalty(self.discriminator, real, fake, epsilon=eps,
+                                      labels=real_labels)
                 per_example = per_example + self.gradient_penalty_weight * gp
             if self.r1_weight:
-                r1 = r1_penalty(self.discriminator, real)
+                r1 = r1_penalty(self.discriminator, real, labels=real_labels)
                 per_example = per_example + 0.5 * self.r1_weight * r1
             loss = tf.reduce_sum(per_example) * inv_global
             scaled = self.d_optimizer.scale_loss(loss)
@@ -408,9 +481,19 @@ class GAN(keras.Model):
         )
 
     def train_step(self, data):
-        real, _ = self._unpack(data)
+        real, real_labels = self._unpack(data)
         self._check_images(real)
         real = tf.cast(real, tf.float32)
+        if self.conditional:
+            if real_labels is None:
+                raise ValueError(
+                    f"A conditional GAN (num_classes={self.num_classes}) trains on "
+                    "(images, labels) data. Received: images only. Load the data with "
+                    "labels=True."
+                )
+            real_labels = tf.cast(tf.reshape(real_labels, [-1]), tf.int32)
+        else:
+            real_labels = None
         replica_id, num_replicas = _replica_info()
         local_batch = tf.shape(real)[0]
         global_batch = local_batch * num_replicas
@@ -420,20 +503,26 @@ class GAN(keras.Model):
         d_results = None
         for draw in range(separate_updates):
             z = self._latents_for_replica(draw, replica_id, local_batch, global_batch)
-            fake = tf.cast(self.generator(z, training=True), tf.float32)
-            d_results = self._discriminator_update(real, fake, draw, replica_id, global_batch)
+            labels = self._fake_labels_for_replica(draw, replica_id, local_batch, global_batch,
+                                                   real_labels)
+            fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+            d_results = self._discriminator_update(real, fake, draw, replica_id, global_batch,
+                                                   real_labels, labels)
 
         g_variables = self.generator.trainable_variables
         g_draw = self.d_steps - 1 if self.reuse_fake_batch else self.d_steps
         z = self._latents_for_replica(g_draw, replica_id, local_batch, global_batch)
+        labels = self._fake_labels_for_replica(g_draw, replica_id, local_batch, global_batch,
+                                               real_labels)
         with tf.GradientTape() as tape:
-            fake = tf.cast(self.generator(z, training=True), tf.float32)
+            fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
             if self.reuse_fake_batch:
                 with tape.stop_recording():
                     d_results = self._discriminator_update(
-                        real, tf.stop_gradient(fake), g_draw, replica_id, global_batch
+                        real, tf.stop_gradient(fake), g_draw, replica_id, global_batch,
+                        real_labels, labels,
                     )
-            fake_logits = self.discriminate(fake)
+            fake_logits = self.discriminate(fake, labels)
             g_per_example = self._g_loss_fn(fake_logits)
             g_loss = tf.reduce_sum(g_per_example) * inv_global
             scaled = self.g_optimizer.scale_loss(g_loss)
@@ -492,6 +581,8 @@ class GAN(keras.Model):
             "ema_decay": self.ema_decay,
             "ema_start_step": self.ema_start_step,
             "seed": self.seed,
+            "num_classes": self.num_classes,
+            "fake_labels": self.fake_labels,
         }
 
     @classmethod

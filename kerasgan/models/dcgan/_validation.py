@@ -3,13 +3,19 @@
 SIZES = (32, 64, 128, 256)
 
 
-def check_image_args(image_size, channels):
+def check_image_args(image_size, channels, any_channels=False):
+    """Checks the resolution, and the channels: 1 or 3, or any positive count (a
+    discriminator's input may stack an image with a label map or a second image)."""
     if image_size not in SIZES:
         raise ValueError(
             f"`image_size` must be a power of two in {list(SIZES)}. "
             f"Received: image_size={image_size}"
         )
-    if channels not in (1, 3):
+    if any_channels:
+        if not isinstance(channels, int) or channels < 1:
+            raise ValueError(f"`channels` must be a positive integer. Received: "
+                             f"channels={channels!r}")
+    elif channels not in (1, 3):
         raise ValueError(f"`channels` must be 1 or 3. Received: channels={channels}")
 
 

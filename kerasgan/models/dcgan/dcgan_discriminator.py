@@ -27,7 +27,8 @@ class DCGANDiscriminator(keras.Model):
 
     Args:
         image_size: input resolution, a power of two in [32, 256].
-        channels: 1 or 3.
+        channels: input channels: 1 or 3 for images, more for stacked inputs
+            (an image with a label map, an image pair).
         base_filters: width of the first layer (`ndf`).
         max_filters: optional cap on every width.
         normalization: `"batch"`, `"layer"` or `"none"`.
@@ -56,7 +57,7 @@ class DCGANDiscriminator(keras.Model):
         name="dcgan_discriminator",
         **kwargs,
     ):
-        check_image_args(image_size, channels)
+        check_image_args(image_size, channels, any_channels=True)
         if normalization not in NORMALIZATIONS:
             raise ValueError(
                 f"`normalization` must be one of {NORMALIZATIONS}. "
