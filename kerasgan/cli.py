@@ -14,6 +14,10 @@ STRATEGIES = ("auto", "none", "default", "mirrored", "multiworker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 EXPORT_FORMATS = ("savedmodel", "onnx", "litert")
 RUN_FILE = "run.json"
+# Recipes whose networks are class-conditional (trained on labeled data).
+CONDITIONAL_RECIPES = {
+    "cgan": "Conditional GAN (Mirza & Osindero, 2014) on DCGAN networks; labeled data.",
+}
 
 
 class CommandError(Exception):
@@ -88,6 +92,9 @@ def build_parser():
     sample.add_argument("-n", "--num", type=_positive_int, default=64, help="number of images")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    sample.add_argument("--class", dest="label", type=int, default=None,
+                        help="class of every image, for conditional models (default: image i "
+                        "gets class i mod the number of classes)")
     sample.add_argument("--out", default="samples.png", help="PNG path (default samples.png)")
 
     export = commands.add_parser("export", help="export the generator for serving")
@@ -180,6 +187,8 @@ def _list(_args):
         print(f"  {name:<9} {c['loss']:<15} d_steps={c['d_steps']}  {recipe['description']}")
     for alias, target in sorted(RECIPE_ALIASES.items()):
         print(f"  {alias:<9} alias of {target}")
+    for name, description in sorted(CONDITIONAL_RECIPES.items()):
+        print(f"  {name:<9} {'non_saturating':<15} d_steps=1  {description}")
     return 0
 
 
@@ -238,18 +247,34 @@ def _training_defaults(target):
             if os.path.isfile(path) and os.path.abspath(path) != os.path.abspath(target):
                 return "config", target, _read_json_file(path).get("training", {})
         return "config", target, {}
-    if target in RECIPES or target in RECIPE_ALIASES:
+    if target in RECIPES or target in RECIPE_ALIASES or target in CONDITIONAL_RECIPES:
         return "recipe", target, {}
     try:
         card = presets.get_card(target)
     except ValueError as error:
         raise CommandError(
-            f"{error} Training recipes are also accepted: {', '.join(sorted(RECIPES))}."
+            f"{error} Training recipes are also accepted: "
+            f"{', '.join(sorted(RECIPES) + sorted(CONDITIONAL_RECIPES))}."
         ) from None
     return "preset", target, card.get("training", {})
 
 
-def _build_for_training(kind, target, args, defaults):
+def _build_conditional_recipe(target, network_args, args, settings):
+    from kerasgan.data import describe
+    from kerasgan.models.conditional import build_cgan
+
+    num_classes = describe(settings["data"]).get("num_classes")
+    if not num_classes:
+        raise CommandError(
+            f"The recipe {target!r} is class-conditional and needs labeled data (shapes, a "
+            f"folder with one subfolder per class, or a TFDS dataset with labels). Received: "
+            f"--data {settings['data']} (no classes)."
+        )
+    return build_cgan(num_classes, ema_decay=args.ema_decay, seed=settings["seed"],
+                      **network_args)
+
+
+def _build_for_training(kind, target, args, defaults, settings):
     """Builds and compiles the model to train (inside the current strategy scope)."""
     import keras
 
@@ -266,6 +291,8 @@ def _build_for_training(kind, target, args, defaults):
     if kind == "recipe":
         network_args = {k: v for k, v in network_flags.items() if v is not None}
         network_args.setdefault("image_size", 64)
+        if target in CONDITIONAL_RECIPES:
+            return _build_conditional_recipe(target, network_args, args, settings)
         return build_recipe(target, gan={"ema_decay": args.ema_decay, "seed": args.seed or 0},
                             **network_args)
     if given:
@@ -350,7 +377,7 @@ def _train(args):
             print(f"Resuming {args.target} from {model_path} at epoch {done}.")
         else:
             done = 0
-            gan = _build_for_training(kind, target, args, defaults)
+            gan = _build_for_training(kind, target, args, defaults, settings)
 
     image_size = int(gan.generator.outputs[0].shape[1])
     channels = int(gan.generator.outputs[0].shape[-1])
@@ -359,6 +386,7 @@ def _train(args):
         data_options["num_examples"] = settings["num_examples"]
     dataset = gan_data.load(
         settings["data"], image_size=image_size, channels=channels,
+        labels=bool(getattr(gan, "num_classes", None)),
         batch_size=settings["batch_size"], seed=settings["seed"], **data_options,
     )
     with open(os.path.join(out, "config.json"), "w") as f:
@@ -425,7 +453,11 @@ def _sample(args):
     model, _ = _load_model(args.model)
     if not hasattr(model, "generate"):
         raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
-    images = model.generate(args.num, seed=args.seed, use_ema=not args.no_ema)
+    if args.label is not None and not getattr(model, "num_classes", None):
+        raise CommandError(f"--class applies to class-conditional models; {args.model!r} is "
+                           "unconditional.")
+    images = model.generate(args.num, seed=args.seed, use_ema=not args.no_ema,
+                            labels=args.label)
     folder = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(folder, exist_ok=True)
     save_image_grid(args.out, images)

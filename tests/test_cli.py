@@ -143,3 +143,33 @@ def test_console_errors_are_one_line_without_traceback(tmp_path):
         lines = [line for line in proc.stderr.splitlines() if line.startswith("kerasgan ")]
         assert len(lines) == 1 and expected in lines[0], proc.stderr[-2000:]
         assert "Traceback" not in proc.stderr
+
+
+def test_train_sample_and_export_the_conditional_recipe(tmp_path, capsys):
+    run = tmp_path / "cgan"
+    assert cli.main(["train", "cgan", "--image-size", "32", "--base-filters", "4",
+                     "--latent-dim", "8", "--batch-size", "8", "--epochs", "1",
+                     "--num-examples", "16", "--out", str(run)]) == 0
+    model = keras.saving.load_model(run / "model.keras")
+    assert model.num_classes == 6 and int(model.step_counter.numpy()) == 2
+    grid = tmp_path / "class2.png"
+    assert cli.main(["sample", str(run), "-n", "4", "--class", "2", "--out", str(grid)]) == 0
+    assert grid.is_file()
+    assert cli.main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "e")]) == 0
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(next((tmp_path / "e").glob("*.onnx"))),
+                                   providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["z", "labels"]
+    capsys.readouterr()
+    # --class on an unconditional model, and the conditional recipe on unlabeled data.
+    assert cli.main(["sample", "dcgan_shapes_32", "--class", "1", "--out",
+                     str(tmp_path / "x.png")]) == 2
+    assert "--class applies to class-conditional models" in capsys.readouterr().err
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for k in range(2):
+        Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(flat / f"{k}.png")
+    assert cli.main(["train", "cgan", "--data", f"folder:{flat}", "--image-size", "32",
+                     "--out", str(tmp_path / "y")]) == 2
+    assert "needs labeled data" in capsys.readouterr().err
