@@ -1,12 +1,14 @@
 """Reusable layers, one per file."""
 
 from kerasgan.layers.conditional_batch_norm import ConditionalBatchNormalization
+from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
 from kerasgan.layers.orthogonal import OffDiagonalOrthogonal
 from kerasgan.layers.projection import ProjectionHead
 from kerasgan.layers.self_attention import SelfAttention
 
 __all__ = [
     "ConditionalBatchNormalization",
+    "GlobalSumPooling2D",
     "OffDiagonalOrthogonal",
     "ProjectionHead",
     "SelfAttention",

@@ -109,7 +109,10 @@ class SelfAttention(keras.layers.Layer):
         weights = ops.cast(self._softmax(q, k), v.dtype)
         shape = ops.shape(x)
         v = ops.reshape(v, (shape[0], -1, v.shape[-1]))
-        attended = ops.reshape(ops.matmul(weights, v), (shape[0], shape[1], shape[2], -1))
+        # The static channel count keeps the output convolution's shape known (tf2onnx
+        # cannot convert the call otherwise).
+        attended = ops.reshape(ops.matmul(weights, v), (shape[0], shape[1], shape[2],
+                                                        v.shape[-1]))
         out = self.output_conv(attended, training=training)
         return x + ops.cast(self.gamma, out.dtype) * out
 

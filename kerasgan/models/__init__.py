@@ -1,9 +1,11 @@
 """GAN models: the adversarial base class and the architecture families."""
 
-from kerasgan.models import conditional, dcgan
+from kerasgan.models import conditional, dcgan, sagan
 from kerasgan.models.conditional import CGANDiscriminator, CGANGenerator
 from kerasgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from kerasgan.models.gan import GAN
+from kerasgan.models.sagan import SAGANDiscriminator, SAGANGenerator
 
 __all__ = ["GAN", "CGANDiscriminator", "CGANGenerator", "DCGANGenerator",
-           "DCGANDiscriminator", "conditional", "dcgan"]
+           "DCGANDiscriminator", "SAGANDiscriminator", "SAGANGenerator", "conditional", "dcgan",
+           "sagan"]

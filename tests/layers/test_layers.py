@@ -158,3 +158,11 @@ def test_projection_head_with_spectral_norm_round_trips(tmp_path):
     loaded = keras.saving.load_model(path)
     f, y = _x((2, 6)), np.array([1, 4], np.int32)
     np.testing.assert_allclose(np.asarray(loaded([f, y])), np.asarray(model([f, y])), atol=1e-6)
+
+
+def test_global_sum_pooling_sums_positions():
+    from kerasgan.layers import GlobalSumPooling2D
+
+    x = _x((2, 3, 4, 5))
+    np.testing.assert_allclose(np.asarray(GlobalSumPooling2D()(x)), x.sum(axis=(1, 2)),
+                               rtol=1e-5)
