@@ -1,5 +1,6 @@
 """Test set-up: two logical CPU devices so MirroredStrategy runs on one CPU."""
 
+import contextlib
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -9,12 +10,11 @@ import tensorflow as tf  # noqa: E402
 
 _cpus = tf.config.list_physical_devices("CPU")
 if _cpus:
-    try:
+    # RuntimeError: devices were already initialized by an earlier import.
+    with contextlib.suppress(RuntimeError):
         tf.config.set_logical_device_configuration(
             _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
         )
-    except RuntimeError:  # devices were already initialized by an earlier import
-        pass
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

@@ -168,7 +168,7 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
     def log_message(self, *args):
-        pass
+        """Keeps the server's request log out of the test output."""
 
 
 @pytest.fixture

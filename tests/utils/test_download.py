@@ -74,7 +74,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def log_message(self, *args):
-        pass
+        """Keeps the server's request log out of the test output."""
 
 
 @pytest.fixture
