@@ -173,3 +173,17 @@ def test_train_sample_and_export_the_conditional_recipe(tmp_path, capsys):
     assert cli.main(["train", "cgan", "--data", f"folder:{flat}", "--image-size", "32",
                      "--out", str(tmp_path / "y")]) == 2
     assert "needs labeled data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "dcgan", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["export", "dcgan_shapes_32", "--format", "pt", "--out", "x"], "invalid choice: 'pt'"),
+    (["sample"], "the following arguments are required: model"),
+    ([], "the following arguments are required: COMMAND"),
+])
+def test_flag_errors_are_one_line(argv, expected, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and expected in err and "--help" in err
