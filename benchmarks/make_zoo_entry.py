@@ -40,6 +40,12 @@ WGAN_GP_PAPER = {
     "year": 2017,
     "url": "https://arxiv.org/abs/1704.00028",
 }
+SAGAN_PAPER = {
+    "title": "Self-Attention Generative Adversarial Networks",
+    "authors": "Zhang, Goodfellow, Metaxas, Odena",
+    "year": 2019,
+    "url": "https://arxiv.org/abs/1805.08318",
+}
 SHAPES = {
     "spec": "shapes",
     "description": "kerasgan's embedded synthetic shapes: 1-3 shapes of 6 kinds on textured or "
@@ -61,6 +67,15 @@ ENTRIES = {
                        "base width 32, with an EMA generator.",
         "paper": WGAN_GP_PAPER,
         "recipe": "wgan_gp",
+    },
+    "sagan_shapes_32": {
+        "family": "sagan",
+        "description": "Class-conditional SAGAN (conditional batch norm, projection "
+                       "discriminator, self-attention at 8x8, spectral norm, hinge loss, TTUR) "
+                       "trained by kerasgan on the embedded shapes and their 6 labels at 32x32, "
+                       "base width 16, with an EMA generator. Sample one class with --class K.",
+        "paper": SAGAN_PAPER,
+        "recipe": "sagan",
     },
     "dcgan_celeba_64": {
         "family": "dcgan",
@@ -128,11 +143,51 @@ def measure(gan, d_accuracy_history=None, num=1024):
          "protocol": f"the same, for {num} other shapes images (data seed 2000) in place of "
                      "samples: the value of a perfect generator"},
     ]
+    metrics.extend(measure_fsd(gan, untrained))
     if d_accuracy_history:
         metrics.append({
             "name": "d_accuracy_last_epoch", "value": float(d_accuracy_history[-1]),
             "protocol": "the discriminator's mean real/fake accuracy over the last training "
                         "epoch (from history.json); 0.5 means it cannot tell samples from data",
+        })
+    return metrics
+
+
+def measure_fsd(gan, untrained, num=2048):
+    """FSD of the EMA generator, an untrained one and held-out data; class accuracy."""
+    from kerasgan.metrics import ShapesExtractor, evaluate, frechet_distance, reference_statistics
+
+    extractor = ShapesExtractor()
+    report = evaluate(gan, "fsd", num_samples=num, extractor=extractor, data_seed=0)
+    untrained_report = evaluate(untrained, "fsd", num_samples=num, extractor=extractor)
+    size = int(gan.generator.outputs[0].shape[1])
+    reference = reference_statistics("shapes", extractor, image_size=size, num_samples=num)
+    held_out = reference_statistics("shapes", extractor, image_size=size, num_samples=num,
+                                    data_seed=1000)
+    floor = frechet_distance(held_out.statistics.mean, held_out.statistics.covariance(),
+                             reference.statistics.mean, reference.statistics.covariance())
+    protocol = (f"Frechet Shapes Distance (FSD): Frechet distance of the features of kerasgan's "
+                f"shipped shapes classifier ({extractor.name}, sha256 "
+                f"{extractor.weights_sha256[:12]}...), {num} samples (latent seed 0, EMA "
+                f"generator) vs {num} shapes images (data seed 0); lower is better; comparable "
+                f"only with other FSD values, not with FID")
+    metrics = [
+        {"name": "fsd", "value": report["metrics"]["fsd"], "protocol": protocol},
+        {"name": "fsd_untrained", "value": untrained_report["metrics"]["fsd"],
+         "protocol": "the same, for a freshly initialized generator of the same config"},
+        {"name": "fsd_data_floor", "value": float(floor),
+         "protocol": f"the same, for {num} held-out shapes images (data seed 1000) in place of "
+                     "samples: the value of a perfect generator at this sample count"},
+    ]
+    if gan.conditional:
+        accuracy = evaluate(gan, "accuracy", num_samples=num, extractor=extractor)
+        result = accuracy["metrics"]["accuracy"]
+        metrics.append({
+            "name": "class_accuracy", "value": result["overall"],
+            "per_class": result["per_class"],
+            "protocol": f"fraction of {num} samples (sample i of class i mod 6, latent seed 0, "
+                        f"EMA generator) that the shipped shapes classifier ({extractor.name}) "
+                        "assigns to the class they were generated for; chance is 1/6",
         })
     return metrics
 

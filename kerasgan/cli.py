@@ -1,4 +1,4 @@
-"""The `kerasgan` command line: list | info | train | sample | export.
+"""The `kerasgan` command line: list | info | train | sample | export | evaluate.
 
 TensorFlow is imported only inside the commands that need it, so
 `kerasgan --help` and `kerasgan list` answer at once. Every failure is one
@@ -17,6 +17,8 @@ RUN_FILE = "run.json"
 # Recipes whose networks are class-conditional (trained on labeled data).
 CONDITIONAL_RECIPES = {
     "cgan": "Conditional GAN (Mirza & Osindero, 2014) on DCGAN networks; labeled data.",
+    "sagan": "SAGAN (Zhang et al., 2019): self-attention, conditional BN, projection D, hinge.",
+    "biggan": "BigGAN (Brock et al., 2019): skip-z, shared embedding, 2 D steps, G EMA.",
 }
 
 
@@ -31,6 +33,16 @@ def _positive_int(text):
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}")
     return value
 
 
@@ -100,8 +112,11 @@ def build_parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--no-ema", action="store_true", help="use the raw generator")
     sample.add_argument("--class", dest="label", type=int, default=None,
-                        help="class of every image, for conditional models (default: image i "
-                        "gets class i mod the number of classes)")
+                        help="class of every image, for conditional models (default: one row "
+                        "per class)")
+    sample.add_argument("--truncation", type=_positive_float, default=None,
+                        help="the truncation trick: resample latents beyond this threshold "
+                        "(normal latents; lower = less diverse, more typical)")
     sample.add_argument("--out", default="samples.png", help="PNG path (default samples.png)")
 
     export = commands.add_parser("export", help="export the generator for serving")
@@ -114,6 +129,39 @@ def build_parser():
     export.add_argument("--uint8", action="store_true", help="output uint8 images in 0-255")
     export.add_argument("--no-verify", action="store_true",
                         help="skip the parity check against the Keras model")
+    export.add_argument("--truncation", action="store_true",
+                        help="add a `truncation` input (one threshold per example) that maps z "
+                        "onto the truncated normal")
+    evaluate = commands.add_parser(
+        "evaluate", help="measure sample quality (FSD/FID, KID, IS, precision/recall, accuracy)",
+        description="Generates samples and compares them with real data through a feature "
+        "extractor. fsd (Frechet Shapes Distance) uses kerasgan's shipped shapes classifier and "
+        "runs offline; fid uses InceptionV3, whose weights must be given (--extractor-weights) "
+        "or be in the download cache. Reference statistics are cached per data spec and "
+        "extractor under $KERASGAN_HOME/stats.")
+    evaluate.add_argument("model", help="zoo entry, preset folder or URL, run folder or .keras")
+    evaluate.add_argument("--metrics", default="fsd",
+                          help="comma-separated: fsd, fid, kid, is, pr, accuracy (default fsd)")
+    evaluate.add_argument("--data", default=None,
+                          help="real data spec (default: the entry's training data, else shapes)")
+    evaluate.add_argument("--num-samples", type=_positive_int, default=10_000,
+                          help="generated images (default 10000)")
+    evaluate.add_argument("--reference-samples", type=_positive_int, default=None,
+                          help="real images (default: --num-samples)")
+    evaluate.add_argument("--extractor", choices=("shapes", "inception"), default=None,
+                          help="feature extractor for kid/is/pr (default: by metric and data)")
+    evaluate.add_argument("--extractor-weights", default=None,
+                          help="a local weights file for the extractor")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the latents")
+    evaluate.add_argument("--data-seed", type=int, default=0, help="seed of the real data")
+    evaluate.add_argument("--batch-size", type=_positive_int, default=100)
+    evaluate.add_argument("--class", dest="label", type=int, default=None,
+                          help="class of every sample, for conditional models")
+    evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    evaluate.add_argument("--no-cache", action="store_true",
+                          help="neither read nor write cached reference statistics")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
+    evaluate.add_argument("--out", default=None, help="write the report as JSON here")
     return parser
 
 
@@ -268,7 +316,6 @@ def _training_defaults(target):
 
 def _build_conditional_recipe(target, network_args, args, settings):
     from kerasgan.data import describe
-    from kerasgan.models.conditional import build_cgan
 
     num_classes = describe(settings["data"]).get("num_classes")
     if not num_classes:
@@ -277,6 +324,25 @@ def _build_conditional_recipe(target, network_args, args, settings):
             f"folder with one subfolder per class, or a TFDS dataset with labels). Received: "
             f"--data {settings['data']} (no classes)."
         )
+    if target == "sagan":
+        from kerasgan.models.sagan import build_sagan
+
+        image_size = network_args.get("image_size", 64)
+        # The official 128x128 model attends at 32x32: a quarter of the image side. Its
+        # batch-norm momentum (0.9999) is for million-step runs: recipes use 0.99.
+        return build_sagan(num_classes, ema_decay=args.ema_decay, seed=settings["seed"],
+                           attention_resolution=image_size // 4, batch_norm_momentum=0.99,
+                           **network_args)
+    if target == "biggan":
+        from kerasgan.models.biggan import build_biggan
+
+        image_size = network_args.get("image_size", 64)
+        # The official 128x128 model attends at 64x64: half the image side.
+        ema = {} if args.ema_decay is None else {"ema_decay": args.ema_decay}
+        return build_biggan(num_classes, seed=settings["seed"],
+                            attention_resolution=image_size // 2, **ema, **network_args)
+    from kerasgan.models.conditional import build_cgan
+
     return build_cgan(num_classes, ema_decay=args.ema_decay, seed=settings["seed"],
                       **network_args)
 
@@ -463,11 +529,18 @@ def _sample(args):
     if args.label is not None and not getattr(model, "num_classes", None):
         raise CommandError(f"--class applies to class-conditional models; {args.model!r} is "
                            "unconditional.")
+    labels, grid = args.label, {}
+    num_classes = getattr(model, "num_classes", None)
+    if num_classes and labels is None:  # one row per class
+        import numpy as np
+
+        grid["cols"] = -(-args.num // num_classes)
+        labels = (np.arange(args.num) // grid["cols"]).astype("int32")
     images = model.generate(args.num, seed=args.seed, use_ema=not args.no_ema,
-                            labels=args.label)
+                            labels=labels, truncation=args.truncation)
     folder = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(folder, exist_ok=True)
-    save_image_grid(args.out, images)
+    save_image_grid(args.out, images, **grid)
     print(f"Wrote {args.num} samples of {args.model} to {args.out}")
     return 0
 
@@ -479,7 +552,7 @@ def _export(args):
     model, name = _load_model(args.model)
     result = export(
         model, args.out, format=args.format, name=args.name or name, version=args.version,
-        uint8=args.uint8, verify=not args.no_verify,
+        uint8=args.uint8, verify=not args.no_verify, truncation=args.truncation,
     )
     parity = (f"; max |difference| to the Keras model {result.max_abs_diff:.2e}"
               if result.max_abs_diff is not None else "")
@@ -487,7 +560,54 @@ def _export(args):
     return 0
 
 
-HANDLERS = {"list": _list, "info": _info, "train": _train, "sample": _sample, "export": _export}
+# -------------------------------------------------------------------- evaluate
+def _evaluate(args):
+    from kerasgan import presets
+    from kerasgan.metrics.evaluation import evaluate, parse_metrics
+
+    try:
+        metrics = parse_metrics(args.metrics)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if args.extractor_weights is not None and not os.path.isfile(args.extractor_weights):
+        raise CommandError(f"No such extractor weights file: {args.extractor_weights!r}")
+    model, name = _load_model(args.model)
+    if not hasattr(model, "generate"):
+        raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
+    if args.label is not None and not getattr(model, "num_classes", None):
+        raise CommandError(f"--class applies to class-conditional models; {args.model!r} is "
+                           "unconditional.")
+    data = args.data
+    if data is None:
+        try:
+            data = presets.get_card(args.model).get("training", {}).get("settings", {}).get(
+                "data") or "shapes"
+        except Exception:  # a run folder or .keras file has no card
+            data = "shapes"
+    report = evaluate(
+        model, metrics, data=data, num_samples=args.num_samples,
+        reference_samples=args.reference_samples, extractor=args.extractor,
+        extractor_weights=args.extractor_weights, seed=args.seed, data_seed=args.data_seed,
+        batch_size=args.batch_size, labels=args.label, use_ema=not args.no_ema,
+        use_cache=not args.no_cache, progress=not args.quiet,
+    )
+    report = {"model": name, **report}
+    if args.out:
+        folder = os.path.dirname(os.path.abspath(args.out))
+        os.makedirs(folder, exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+    print(json.dumps(report["metrics"], indent=2))
+    if args.out:
+        print(f"Wrote the report to {args.out}")
+    return 0
+
+
+HANDLERS = {
+    "list": _list, "info": _info, "train": _train, "sample": _sample, "export": _export,
+    "evaluate": _evaluate,
+}
 
 
 def main(argv=None):

@@ -84,11 +84,32 @@ def _input_specs(generator):
     return specs
 
 
-def _serving_model(generator, uint8):
-    """A functional float32 model: named inputs -> `images` (float in [-1, 1] or uint8)."""
+TRUNCATION_NAME = "truncation"
+
+
+def _truncate(args):
+    from kerasgan.latent.truncation import truncate_latents
+
+    z, threshold = args
+    return truncate_latents(z, tf.reshape(threshold, [-1, 1]))
+
+
+def _serving_model(generator, uint8, truncation=False):
+    """A functional float32 model: named inputs -> `images` (float in [-1, 1] or uint8).
+
+    With `truncation`, a last input `truncation` (float32, one threshold per
+    example) maps `z` onto the truncated normal before the generator.
+    """
     inputs = [keras.Input(spec.shape[1:], dtype=spec.dtype.name, name=spec.name)
               for spec in _input_specs(generator)]
-    images = generator(inputs[0] if len(inputs) == 1 else inputs, training=False)
+    network_inputs = list(inputs)
+    if truncation:
+        threshold = keras.Input((), dtype="float32", name=TRUNCATION_NAME)
+        network_inputs[0] = keras.layers.Lambda(_truncate, name="truncate_z")(
+            [inputs[0], threshold])
+        inputs.append(threshold)
+    images = generator(network_inputs[0] if len(network_inputs) == 1 else network_inputs,
+                       training=False)
     if uint8:
         images = keras.layers.Lambda(_to_uint8, name="to_uint8")(images)
     images = keras.layers.Identity(name=OUTPUT_NAME)(images)
@@ -109,6 +130,8 @@ def _fixed_inputs(specs, batch, seed=1234, num_classes=None):
         if spec.dtype.is_integer:
             high = num_classes or 2  # labels
             values.append(rng.integers(0, high, size=shape).astype(spec.dtype.as_numpy_dtype))
+        elif spec.name == TRUNCATION_NAME:
+            values.append(rng.uniform(0.3, 2.0, size=shape).astype(np.float32))
         else:
             values.append(rng.standard_normal(shape).astype(np.float32))
     return values
@@ -210,7 +233,7 @@ def _run_litert(path, specs, values):
 
 
 def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, uint8=False,
-           verify=True, atol=1e-4, opset=None):
+           verify=True, atol=1e-4, opset=None, truncation=False):
     """Exports a generator for serving and checks the export against Keras.
 
     Args:
@@ -228,6 +251,11 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
         atol: the largest absolute difference `verify` accepts (in the output's
             units: 1e-4 for floats; uint8 outputs may differ by 1 from rounding).
         opset: the ONNX opset (default: tf2onnx's).
+        truncation: add an input `truncation` (float32, shape [batch], one
+            threshold per example) that maps `z` onto the normal truncated
+            at that threshold (`kerasgan.latent.truncate_latents`, the
+            deterministic inverse-CDF form of BigGAN's truncation trick) before
+            the generator. For generators of normal latents.
 
     Returns:
         An `ExportResult`.
@@ -248,7 +276,13 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
     name = name or default_name
     source = float32_generator(generator)
     specs = _input_specs(source)
-    model = _serving_model(source, uint8)
+    if truncation:
+        distribution = getattr(model_or_preset, "latent_distribution", "normal")
+        if distribution != "normal":
+            raise ValueError("truncation=True applies to generators of normal latents. "
+                             f"Received: latent_distribution={distribution!r}")
+        specs.append(tf.TensorSpec((None,), tf.float32, name=TRUNCATION_NAME))
+    model = _serving_model(source, uint8, truncation)
 
     os.makedirs(path, exist_ok=True)
     if format == "savedmodel":

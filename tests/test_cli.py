@@ -153,8 +153,21 @@ def test_train_sample_and_export_the_conditional_recipe(tmp_path, capsys):
     model = keras.saving.load_model(run / "model.keras")
     assert model.num_classes == 6 and int(model.step_counter.numpy()) == 2
     grid = tmp_path / "class2.png"
-    assert cli.main(["sample", str(run), "-n", "4", "--class", "2", "--out", str(grid)]) == 0
-    assert grid.is_file()
+    assert cli.main(["sample", str(run), "-n", "12", "--class", "2", "--out", str(grid)]) == 0
+    by_class = tmp_path / "by_class.png"
+    assert cli.main(["sample", str(run), "-n", "12", "--out", str(by_class)]) == 0
+    class2 = np.asarray(Image.open(grid))  # 12 images, 4 columns
+    rows = np.asarray(Image.open(by_class))
+    # Without --class: one row per class (6 rows of 2), the same latents as with --class.
+    assert rows.shape == (6 * 34 + 2, 2 * 34 + 2, 3)
+
+    def tile(image, row, col):
+        return image[2 + row * 34:2 + row * 34 + 32, 2 + col * 34:2 + col * 34 + 32]
+
+    # Images 4 and 5 are class 2 in both grids: row 2 of the default grid.
+    np.testing.assert_array_equal(tile(rows, 2, 0), tile(class2, 1, 0))
+    np.testing.assert_array_equal(tile(rows, 2, 1), tile(class2, 1, 1))
+    assert np.abs(tile(rows, 2, 0).astype(int) - tile(rows, 0, 0).astype(int)).max() > 0
     assert cli.main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "e")]) == 0
     import onnxruntime as ort
 

@@ -5,6 +5,7 @@ from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
 from kerasgan.layers.orthogonal import OffDiagonalOrthogonal
 from kerasgan.layers.projection import ProjectionHead
 from kerasgan.layers.self_attention import SelfAttention
+from kerasgan.layers.spectral_norm import SpectralNormalization
 
 __all__ = [
     "ConditionalBatchNormalization",
@@ -12,4 +13,5 @@ __all__ = [
     "OffDiagonalOrthogonal",
     "ProjectionHead",
     "SelfAttention",
+    "SpectralNormalization",
 ]

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasgan.layers.spectral_norm import SpectralNormalization
+
 
 @keras.saving.register_keras_serializable(package="kerasgan")
 class ConditionalBatchNormalization(keras.layers.Layer):
@@ -57,7 +59,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         dense = keras.layers.Dense(channels, use_bias=False, name=name, dtype=self.dtype_policy,
                                    kernel_initializer=self.kernel_initializer)
         if self.spectral_norm:
-            return keras.layers.SpectralNormalization(dense, name=f"{name}_sn",
+            return SpectralNormalization(dense, name=f"{name}_sn",
                                                       dtype=self.dtype_policy)
         return dense
 

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasgan.layers.spectral_norm import SpectralNormalization
+
 
 @keras.saving.register_keras_serializable(package="kerasgan")
 class ProjectionHead(keras.layers.Layer):
@@ -45,9 +47,9 @@ class ProjectionHead(keras.layers.Layer):
                                             kernel_initializer=self.kernel_initializer,
                                             dtype=self.dtype_policy)
         if self.spectral_norm:
-            self.linear = keras.layers.SpectralNormalization(self.linear, name="linear_sn",
+            self.linear = SpectralNormalization(self.linear, name="linear_sn",
                                                              dtype=self.dtype_policy)
-            self.embedding = keras.layers.SpectralNormalization(
+            self.embedding = SpectralNormalization(
                 self.embedding, name="embedding_sn", dtype=self.dtype_policy)
         self.linear.build(features_shape)
         self.embedding.build((None, self.num_classes))

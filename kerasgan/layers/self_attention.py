@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasgan.layers.spectral_norm import SpectralNormalization
+
 
 @keras.saving.register_keras_serializable(package="kerasgan")
 class SelfAttention(keras.layers.Layer):
@@ -53,7 +55,7 @@ class SelfAttention(keras.layers.Layer):
         conv = keras.layers.Conv2D(filters, 1, use_bias=False, name=name, dtype=self.dtype_policy,
                                    kernel_initializer=self.kernel_initializer)
         if self.spectral_norm:
-            return keras.layers.SpectralNormalization(conv, name=f"{name}_sn",
+            return SpectralNormalization(conv, name=f"{name}_sn",
                                                       dtype=self.dtype_policy)
         return conv
 

@@ -62,6 +62,20 @@ def _apply_gradients(optimizer, grads, variables):
     optimizer.apply(grads, variables)
 
 
+def _regularization(network):
+    """The network's own losses (weight regularizers such as BigGAN's orthogonal one).
+
+    Each replica computes the same value and the gradients are summed over
+    replicas, so each replica adds its 1/N share.
+    """
+    losses = network.losses
+    if not losses:
+        return tf.constant(0.0)
+    total = tf.add_n([tf.cast(loss, tf.float32) for loss in losses])
+    _, num_replicas = _replica_info()
+    return total / float(num_replicas)
+
+
 @keras.saving.register_keras_serializable(package="kerasgan")
 class GAN(keras.Model):
     """A GAN trained with `fit`: a generator, a discriminator and the step.
@@ -338,7 +352,8 @@ class GAN(keras.Model):
             return self._run_generator(self.generator, z, labels, training)
         return self.generator(inputs, training=training)
 
-    def generate(self, num_or_latents, seed=0, use_ema=True, batch_size=64, labels=None):
+    def generate(self, num_or_latents, seed=0, use_ema=True, batch_size=64, labels=None,
+                 truncation=None):
         """Generates images in [-1, 1] as a numpy array (EMA generator by default).
 
         Args:
@@ -348,11 +363,28 @@ class GAN(keras.Model):
             batch_size: generation batch size.
             labels: for a conditional GAN, one class for every image or one per
                 image; by default image i gets class `i % num_classes`.
+            truncation: the truncation trick's threshold (normal latents only):
+                drawn latents beyond it are resampled
+                (`kerasgan.latent.truncated_normal`); given latents are mapped
+                onto the truncated normal (`kerasgan.latent.truncate_latents`,
+                the map exported models apply).
         """
-        if isinstance(num_or_latents, int):
+        if truncation is not None and self.latent_distribution != "normal":
+            raise ValueError("The truncation trick applies to normal latents. Received: "
+                             f"latent_distribution={self.latent_distribution!r}")
+        if isinstance(num_or_latents, int) and truncation is not None:
+            from kerasgan.latent.truncation import truncated_normal
+
+            z = tf.constant(truncated_normal((num_or_latents, self.latent_dim), truncation,
+                                             seed=seed))
+        elif isinstance(num_or_latents, int):
             z = self.sample_latents(num_or_latents, tf.constant([seed, 0], tf.int64))
         else:
             z = tf.convert_to_tensor(num_or_latents, tf.float32)
+            if truncation is not None:
+                from kerasgan.latent.truncation import truncate_latents
+
+                z = tf.convert_to_tensor(truncate_latents(z, truncation))
         count = int(z.shape[0])
         label_array = None
         if self.conditional:
@@ -470,6 +502,7 @@ class GAN(keras.Model):
                 r1 = r1_penalty(self.discriminator, real, labels=real_labels)
                 per_example = per_example + 0.5 * self.r1_weight * r1
             loss = tf.reduce_sum(per_example) * inv_global
+            loss = loss + _regularization(self.discriminator)
             scaled = self.d_optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, variables)
         _apply_gradients(self.d_optimizer, grads, variables)
@@ -525,6 +558,7 @@ class GAN(keras.Model):
             fake_logits = self.discriminate(fake, labels)
             g_per_example = self._g_loss_fn(fake_logits)
             g_loss = tf.reduce_sum(g_per_example) * inv_global
+            g_loss = g_loss + _regularization(self.generator)
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_variables)
         _apply_gradients(self.g_optimizer, grads, g_variables)

@@ -2,6 +2,8 @@
 
 import keras
 
+from kerasgan.layers.spectral_norm import SpectralNormalization
+
 SIZES = (32, 64, 128, 256)
 
 
@@ -13,7 +15,7 @@ def check_size(image_size):
 
 def sn_conv(filters, kernel_size, name):
     """A spectrally normalized convolution with a bias (the official `snconv2d`)."""
-    return keras.layers.SpectralNormalization(
+    return SpectralNormalization(
         keras.layers.Conv2D(filters, kernel_size, padding="same",
                             kernel_initializer="glorot_uniform", name=name),
         name=f"{name}_sn",
@@ -21,7 +23,7 @@ def sn_conv(filters, kernel_size, name):
 
 
 def sn_dense(units, name):
-    return keras.layers.SpectralNormalization(
+    return SpectralNormalization(
         keras.layers.Dense(units, kernel_initializer="glorot_uniform", name=name),
         name=f"{name}_sn",
     )

@@ -32,6 +32,10 @@ class SAGANGenerator(keras.Model):
         attention_resolution: the feature size after which self-attention is
             applied (32; `None` for none).
         synchronized_batch_norm: synchronize batch statistics across replicas.
+        batch_norm_momentum: the moving statistics' momentum (the official
+            0.9999 suits ImageNet-length runs; a run of a few thousand steps
+            needs a lower one, e.g. 0.99, or its inference-mode statistics
+            are still far from the data's).
 
     Examples:
 
@@ -43,7 +47,7 @@ class SAGANGenerator(keras.Model):
 
     def __init__(self, num_classes, latent_dim=128, image_size=128, channels=3, base_filters=64,
                  attention_resolution=32, synchronized_batch_norm=False,
-                 name="sagan_generator", **kwargs):
+                 batch_norm_momentum=0.9999, name="sagan_generator", **kwargs):
         check_size(image_size)
         if not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"`num_classes` must be an integer >= 2. "
@@ -56,7 +60,8 @@ class SAGANGenerator(keras.Model):
         x = keras.layers.Reshape((4, 4, base_filters * 16), name="to_map")(x)
 
         def cbn(name):
-            return ConditionalBatchNormalization(num_classes, momentum=0.9999, epsilon=1e-5,
+            return ConditionalBatchNormalization(num_classes, momentum=batch_norm_momentum,
+                                                 epsilon=1e-5,
                                                  synchronized=synchronized_batch_norm, name=name)
 
         size = 4
@@ -74,7 +79,7 @@ class SAGANGenerator(keras.Model):
             size *= 2
             if size == attention_resolution:
                 x = SelfAttention(name="attention")(x)
-        x = keras.layers.BatchNormalization(momentum=0.9999, epsilon=1e-5,
+        x = keras.layers.BatchNormalization(momentum=batch_norm_momentum, epsilon=1e-5,
                                             synchronized=synchronized_batch_norm,
                                             name="final_bn")(x)
         x = keras.layers.ReLU(name="final_relu")(x)
@@ -88,6 +93,7 @@ class SAGANGenerator(keras.Model):
         self.base_filters = base_filters
         self.attention_resolution = attention_resolution
         self.synchronized_batch_norm = synchronized_batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
 
     def get_config(self):
         return {
@@ -100,6 +106,7 @@ class SAGANGenerator(keras.Model):
             "base_filters": self.base_filters,
             "attention_resolution": self.attention_resolution,
             "synchronized_batch_norm": self.synchronized_batch_norm,
+            "batch_norm_momentum": self.batch_norm_momentum,
         }
 
     @classmethod

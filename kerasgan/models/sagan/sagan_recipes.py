@@ -18,7 +18,8 @@ SAGAN_COMPILE = {"loss": "hinge", "g_optimizer": _adam(1e-4), "d_optimizer": _ad
 
 def build_sagan(num_classes=1000, image_size=128, latent_dim=128, base_filters=64,
                 channels=3, attention_resolution=32, ema_decay=None, seed=0,
-                synchronized_batch_norm=None, compile=True, compile_args=None):
+                synchronized_batch_norm=None, batch_norm_momentum=0.9999, compile=True,
+                compile_args=None):
     """SAGAN: the official ImageNet 128x128 configuration by default, compiled as in the paper.
 
     The paper's optimizer (Adam, beta = (0, 0.9), G 1e-4, D 4e-4, hinge loss,
@@ -36,7 +37,7 @@ def build_sagan(num_classes=1000, image_size=128, latent_dim=128, base_filters=6
     generator = SAGANGenerator(
         num_classes, latent_dim=latent_dim, image_size=image_size, channels=channels,
         base_filters=base_filters, attention_resolution=attention_resolution,
-        synchronized_batch_norm=synchronized_batch_norm,
+        synchronized_batch_norm=synchronized_batch_norm, batch_norm_momentum=batch_norm_momentum,
     )
     discriminator = SAGANDiscriminator(
         num_classes, image_size=image_size, channels=channels, base_filters=base_filters,
