@@ -1,4 +1,5 @@
-"""The `kerasgan` command line: list | info | train | sample | export | evaluate.
+"""The `kerasgan` command line: list | info | train | sample | export | evaluate | interpolate |
+invert.
 
 TensorFlow is imported only inside the commands that need it, so
 `kerasgan --help` and `kerasgan list` answer at once. Every failure is one
@@ -132,6 +133,32 @@ def build_parser():
     export.add_argument("--truncation", action="store_true",
                         help="add a `truncation` input (one threshold per example) that maps z "
                         "onto the truncated normal")
+    interpolate = commands.add_parser(
+        "interpolate", help="write an interpolation between two latents (PNG strip or GIF)")
+    interpolate.add_argument("model", help="zoo entry, preset folder or URL, run folder or .keras")
+    interpolate.add_argument("--steps", type=_positive_int, default=8,
+                             help="images along the path, endpoints included (default 8)")
+    interpolate.add_argument("--seed", type=int, default=0, help="seeds the two endpoints")
+    interpolate.add_argument("--method", choices=("slerp", "lerp"), default="slerp")
+    interpolate.add_argument("--class", dest="label", type=int, default=None,
+                             help="class of every image, for conditional models (default 0)")
+    interpolate.add_argument("--truncation", type=_positive_float, default=None,
+                             help="draw the endpoints with the truncation trick")
+    interpolate.add_argument("--out", default="interpolation.png",
+                             help="a .png strip or an animated .gif (default interpolation.png)")
+
+    invert = commands.add_parser(
+        "invert", help="find the latent that reproduces an image (GAN inversion)")
+    invert.add_argument("model", help="zoo entry, preset folder or URL, run folder or .keras")
+    invert.add_argument("--image", required=True, help="the target image file")
+    invert.add_argument("--steps", type=_positive_int, default=300)
+    invert.add_argument("--learning-rate", type=_positive_float, default=0.05)
+    invert.add_argument("--class", dest="label", type=int, default=None,
+                        help="the target's class, for conditional models")
+    invert.add_argument("--seed", type=int, default=0)
+    invert.add_argument("--out", default="inversion.png",
+                        help="target | reconstruction PNG; the latent goes beside it as .npy")
+
     evaluate = commands.add_parser(
         "evaluate", help="measure sample quality (FSD/FID, KID, IS, precision/recall, accuracy)",
         description="Generates samples and compares them with real data through a feature "
@@ -560,6 +587,88 @@ def _export(args):
     return 0
 
 
+# ----------------------------------------------------------- interpolate / invert
+def _conditional_label(model, label, what):
+    classes = getattr(model, "num_classes", None)
+    if label is not None and not classes:
+        raise CommandError(f"--class applies to class-conditional models; {what!r} is "
+                           "unconditional.")
+    if label is not None and not 0 <= label < classes:
+        raise CommandError(f"--class must be in [0, {classes}). Received: --class {label}")
+    return (label or 0) if classes else None
+
+
+def _interpolate(args):
+    from kerasgan.latent import interpolation_path, truncated_normal
+    from kerasgan.utils.images import save_image_grid
+
+    extension = os.path.splitext(args.out)[1].lower()
+    if extension not in (".png", ".gif"):
+        raise CommandError(f"--out must end in .png (a strip) or .gif (an animation). "
+                           f"Received: --out {args.out}")
+    if args.steps < 2:
+        raise CommandError(f"--steps must be at least 2. Received: --steps {args.steps}")
+    model, _ = _load_model(args.model)
+    if not hasattr(model, "generate"):
+        raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
+    label = _conditional_label(model, args.label, args.model)
+    if args.truncation is not None:
+        ends = truncated_normal((2, model.latent_dim), args.truncation, seed=args.seed)
+    else:
+        import tensorflow as tf
+
+        ends = model.sample_latents(2, tf.constant([args.seed, 0], tf.int64)).numpy()
+    method = args.method if model.latent_distribution == "normal" else "lerp"
+    path = interpolation_path(ends[0], ends[1], args.steps, method=method)
+    images = model.generate(path, labels=label)
+    folder = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(folder, exist_ok=True)
+    if extension == ".png":
+        save_image_grid(args.out, images, rows=1)
+    else:
+        from PIL import Image
+
+        from kerasgan.utils.images import to_uint8
+
+        frames = [Image.fromarray(frame) for frame in to_uint8(images)]
+        frames = frames + frames[-2:0:-1]  # there and back
+        frames[0].save(args.out, save_all=True, append_images=frames[1:], duration=120, loop=0)
+    print(f"Wrote a {args.steps}-step {method} interpolation of {args.model} to {args.out}")
+    return 0
+
+
+def _invert(args):
+    import numpy as np
+
+    from kerasgan.data._image import BadImage, load_array
+    from kerasgan.latent import invert
+    from kerasgan.utils.images import save_image_grid
+
+    if not os.path.isfile(args.image):
+        raise CommandError(f"No such image file: {args.image!r}")
+    model, _ = _load_model(args.model)
+    if not hasattr(model, "generate"):
+        raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
+    label = _conditional_label(model, args.label, args.model)
+    size = int(model.generator.outputs[0].shape[1])
+    channels = int(model.generator.outputs[0].shape[-1])
+    try:
+        target = load_array(args.image, size, channels)
+    except BadImage as error:
+        raise CommandError(f"Could not read {args.image!r} as an image: {error}") from None
+    target = target[None].astype(np.float32) / 127.5 - 1.0
+    result = invert(model, target, steps=args.steps, learning_rate=args.learning_rate,
+                    labels=label, seed=args.seed, init="random")
+    folder = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(folder, exist_ok=True)
+    save_image_grid(args.out, np.concatenate([target, result.images]), rows=1)
+    latent_path = os.path.splitext(args.out)[0] + ".npy"
+    np.save(latent_path, result.latents[0], allow_pickle=False)
+    print(f"Inverted {args.image} through {args.model}: pixel MSE {result.pixel_errors[0]:.4f} "
+          f"(images in [-1, 1]); wrote {args.out} and {latent_path}")
+    return 0
+
+
 # -------------------------------------------------------------------- evaluate
 def _evaluate(args):
     from kerasgan import presets
@@ -606,7 +715,7 @@ def _evaluate(args):
 
 HANDLERS = {
     "list": _list, "info": _info, "train": _train, "sample": _sample, "export": _export,
-    "evaluate": _evaluate,
+    "evaluate": _evaluate, "interpolate": _interpolate, "invert": _invert,
 }
 
 

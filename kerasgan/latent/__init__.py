@@ -1,5 +1,13 @@
 """Latent-space tools: interpolation, vector arithmetic, truncation, style mixing, inversion."""
 
+from kerasgan.latent.arithmetic import attribute_direction, latent_mean, vector_arithmetic
+from kerasgan.latent.interpolation import interpolation_path, lerp, slerp
+from kerasgan.latent.inversion import InversionResult, invert
+from kerasgan.latent.style_mixing import mix_styles
 from kerasgan.latent.truncation import truncate_latents, truncate_w, truncated_normal
 
-__all__ = ["truncate_latents", "truncate_w", "truncated_normal"]
+__all__ = [
+    "InversionResult", "attribute_direction", "interpolation_path", "invert", "latent_mean",
+    "lerp", "mix_styles", "slerp", "truncate_latents", "truncate_w", "truncated_normal",
+    "vector_arithmetic",
+]
