@@ -46,6 +46,22 @@ SAGAN_PAPER = {
     "year": 2019,
     "url": "https://arxiv.org/abs/1805.08318",
 }
+BIGGAN_PAPER = {
+    "title": "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+    "authors": "Brock, Donahue, Simonyan",
+    "year": 2019,
+    "url": "https://arxiv.org/abs/1809.11096",
+}
+IMAGENET = {
+    "spec": "tfds:imagenet2012",
+    "description": "ImageNet ILSVRC 2012 (1.28M images, 1,000 classes), center-cropped and "
+                   "resized to 128x128. TFDS needs the archives placed by hand "
+                   "(`tfds build imagenet2012 --manual_dir ...`); or a folder with one "
+                   "subfolder per class: --data folder:PATH.",
+}
+IMAGENET_NOTE = ("No weights are bundled: ImageNet cannot be downloaded on the machine that "
+                 "builds the zoo, and we publish only weights we trained and measured. The "
+                 "command above trains them on your copy of ImageNet.")
 SHAPES = {
     "spec": "shapes",
     "description": "kerasgan's embedded synthetic shapes: 1-3 shapes of 6 kinds on textured or "
@@ -76,6 +92,47 @@ ENTRIES = {
                        "base width 16, with an EMA generator. Sample one class with --class K.",
         "paper": SAGAN_PAPER,
         "recipe": "sagan",
+    },
+    "sagan_imagenet_128": {
+        "family": "sagan",
+        "description": "The official SAGAN ImageNet 128x128 configuration of "
+                       "brain-research/self-attention-gan (gf_dim = df_dim = 64, z 128, 1,000 "
+                       "classes, conditional BN, projection D, self-attention at 32x32, spectral "
+                       "norm in G and D), trained with hinge loss and TTUR (Adam beta (0, 0.9), "
+                       "G 1e-4, D 4e-4).",
+        "paper": SAGAN_PAPER,
+        "reference_implementation": "https://github.com/brain-research/self-attention-gan",
+        "recipe": "sagan",
+        "dataset": IMAGENET,
+        "command": "kerasgan train sagan_imagenet_128 --data tfds:imagenet2012 --batch-size 256 "
+                   "--out runs/sagan_imagenet_128",
+        "settings": {"data": "tfds:imagenet2012", "batch_size": 256, "precision": "float32",
+                     "seed": 0},
+        "epochs": None,
+        "steps_note": "The paper trains for about 1M generator steps at batch 256.",
+        "weights_note": IMAGENET_NOTE,
+        "build": "sagan",
+    },
+    "biggan_imagenet_128": {
+        "family": "biggan",
+        "description": "The official BigGAN ImageNet 128x128 configuration of BigGAN-PyTorch "
+                       "(ch = 96, z 120 split across the blocks with a shared 128-d class "
+                       "embedding, attention at 64x64, orthogonal init), trained as in the "
+                       "paper: hinge loss, 2 D steps, Adam beta (0, 0.999) with G 5e-5 and D "
+                       "2e-4, orthogonal regularization 1e-4, G EMA 0.9999 from step 20,000; "
+                       "sample with --truncation.",
+        "paper": BIGGAN_PAPER,
+        "reference_implementation": "https://github.com/ajbrock/BigGAN-PyTorch",
+        "recipe": "biggan",
+        "dataset": IMAGENET,
+        "command": "kerasgan train biggan_imagenet_128 --data tfds:imagenet2012 --batch-size "
+                   "2048 --strategy mirrored --out runs/biggan_imagenet_128",
+        "settings": {"data": "tfds:imagenet2012", "batch_size": 2048, "precision": "float32",
+                     "seed": 0},
+        "epochs": None,
+        "steps_note": "The paper trains for about 150k-200k generator steps at batch 2048.",
+        "weights_note": IMAGENET_NOTE,
+        "build": "biggan",
     },
     "dcgan_celeba_64": {
         "family": "dcgan",
@@ -192,6 +249,24 @@ def measure_fsd(gan, untrained, num=2048):
     return metrics
 
 
+def update_fsd(name):
+    import kerasgan
+
+    gan = kerasgan.from_preset(name, compile=False)
+    untrained = gan.__class__.from_config(gan.get_config())
+    measured = measure_fsd(gan, untrained)
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo",
+                        name, "card.json")
+    with open(path) as f:
+        card = json.load(f)
+    names = {m["name"] for m in measured}
+    card["metrics"] = measured + [m for m in card.get("metrics", []) if m["name"] not in names]
+    with open(path, "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    print(json.dumps(measured, indent=2))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name", choices=sorted(ENTRIES))
@@ -201,8 +276,16 @@ def main():
                         "from run.json (e.g. a run resumed with a larger --epochs)")
     parser.add_argument("--hardware-note", default="",
                         help="appended to the card's hardware, e.g. other load during training")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", help="the entry's folder to write")
+    parser.add_argument("--update-fsd", action="store_true",
+                        help="measure FSD (and class accuracy) of the bundled entry NAME and put "
+                        "them first in its zoo/NAME/card.json, leaving the rest as it is")
     args = parser.parse_args()
+    if args.update_fsd:
+        update_fsd(args.name)
+        return
+    if not args.out:
+        parser.error("--out is required")
 
     import keras
 
@@ -244,17 +327,30 @@ def main():
         card["metrics"] = measure(gan, history.get("d_accuracy"))
         include_weights = True
     else:
-        gan = build_recipe(entry["recipe"], image_size=64)
+        if entry.get("build") == "sagan":
+            from kerasgan.models.sagan import build_sagan
+
+            gan = build_sagan(synchronized_batch_norm=False)
+        elif entry.get("build") == "biggan":
+            from kerasgan.models.biggan import build_biggan
+
+            gan = build_biggan(synchronized_batch_norm=False)
+        else:
+            gan = build_recipe(entry["recipe"], image_size=64)
         card["training"] = {
             "recipe": entry["recipe"],
             "command": entry["command"],
             "epochs": entry["epochs"],
             "settings": entry["settings"],
         }
+        if entry.get("steps_note"):
+            card["training"]["note"] = entry["steps_note"]
         card["weights_note"] = entry["weights_note"]
         card["metrics"] = []
         include_weights = False
     card["resolution"] = int(gan.generator.image_size)
+    if gan.num_classes:
+        card["num_classes"] = gan.num_classes
     # Trainable parameters, the figure PyTorch's `parameters()` counts (no BN statistics).
     card["parameters"] = {
         "generator": _trainable(gan.generator),

@@ -12,7 +12,8 @@ import sys
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("callbacks", "data", "layers", "losses", "models", "presets", "utils")
+_SUBMODULES = ("callbacks", "data", "latent", "layers", "losses", "metrics", "models", "presets",
+               "utils")
 # Public functions, loaded with their module on first use.
 _FUNCTIONS = {
     "from_preset": "presets",

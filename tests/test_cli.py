@@ -22,7 +22,9 @@ def test_list_prints_the_zoo_table_and_every_recipe(capsys):
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("  ")}
     assert rows["dcgan_shapes_32"][1:5] == ["dcgan", "32px", "shapes", "yes"]
     assert rows["dcgan_celeba_64"][1:5] == ["dcgan", "64px", "tfds:celeb_a", "no"]
-    assert rows["dcgan_shapes_32"][5] == "color_histogram_distance"
+    assert rows["dcgan_shapes_32"][5] == "fsd"
+    for name in ("cgan", "sagan", "biggan"):
+        assert f"  {name} " in out
 
 
 def test_info_shows_the_card(capsys):

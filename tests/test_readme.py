@@ -103,7 +103,10 @@ def test_readme_command_runs(index, tmp_path):
         out = argv[argv.index("--out") + 1]
         with Image.open(tmp_path / out) as image:
             n = int(argv[argv.index("-n") + 1]) if "-n" in argv else 64
-            cols = int(np.ceil(np.sqrt(n)))
+            num_classes = presets.get_card(argv[1]).get("num_classes")
+            # A conditional entry's grid has one row per class (unless --class is given).
+            cols = int(np.ceil(n / num_classes if num_classes and "--class" not in argv
+                               else np.sqrt(n)))
             assert image.size[0] == cols * 32 + (cols + 1) * 2
     if argv[0] == "train":
         out = argv[argv.index("--out") + 1]

@@ -68,7 +68,7 @@ def get_extractor(name="shapes", weights=None):
     if name == "inception":
         from kerasgan.metrics.inception import InceptionExtractor
 
-        return InceptionExtractor(weights=weights)
+        return InceptionExtractor(weights=weights or "imagenet")
     raise ValueError(f"Expected an extractor among {', '.join(EXTRACTORS)}. "
                      f"Received: extractor={name!r}")
 
@@ -80,6 +80,9 @@ def _extractor_id(extractor):
 
 
 def _features_and_probabilities(extractor, images, want_probabilities):
+    if want_probabilities and hasattr(extractor, "features_and_probabilities"):
+        features, probabilities = extractor.features_and_probabilities(images)
+        return np.asarray(features, np.float64), probabilities
     if hasattr(extractor, "pool_features"):  # InceptionV3
         features = extractor.pool_features(images)
     else:
