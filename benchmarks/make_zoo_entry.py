@@ -1,7 +1,11 @@
 """Measures a trained run and writes it as a zoo entry (config, card, weights).
 
 The card's metrics are measured here, with their protocol written beside
-them: the color histogram distance (see `bench_learning.py`) of 1,024 samples
+them: FSD (the Frechet distance on the shipped shapes classifier's features,
+kerasgan.metrics) of 2,048 samples against 2,048 images of the training
+data, beside the same for an untrained generator and for held-out data, the
+class accuracy of a conditional entry's samples; the color histogram
+distance (see `bench_learning.py`) of 1,024 samples
 of the EMA generator to 1,024 held-out shapes images (data seed 1000), beside
 the same statistic for an untrained generator of the same config and for
 1,024 other shapes images (the floor: data against data); and the
@@ -11,6 +15,7 @@ Usage (after `kerasgan train ... --out runs/NAME`):
     python benchmarks/make_zoo_entry.py dcgan_shapes_32 --run runs/dcgan_shapes_32 \\
         --seconds 512 --out zoo/dcgan_shapes_32
     python benchmarks/make_zoo_entry.py dcgan_celeba_64 --out zoo/dcgan_celeba_64
+    python benchmarks/make_zoo_entry.py dcgan_shapes_32 --update-fsd
 """
 
 import argparse
@@ -92,6 +97,13 @@ ENTRIES = {
                        "base width 16, with an EMA generator. Sample one class with --class K.",
         "paper": SAGAN_PAPER,
         "recipe": "sagan",
+        "dataset": {
+            "spec": "shapes:num_shapes=1-1",
+            "description": "kerasgan's embedded synthetic shapes with one shape per image (6 "
+                           "classes: circle, square, triangle, star, cross, ring) on textured or "
+                           "gradient backgrounds, rendered on the fly, 8,192 images per epoch, "
+                           "seed 0, with their class labels.",
+        },
     },
     "sagan_imagenet_128": {
         "family": "sagan",
@@ -176,13 +188,13 @@ def _trainable(model):
     return int(sum(int(w.numpy().size) for w in model.trainable_weights))
 
 
-def measure(gan, d_accuracy_history=None, num=1024):
+def measure(gan, d_accuracy_history=None, num=1024, data="shapes"):
     import kerasgan
 
     size = int(gan.generator.outputs[0].shape[1])
-    held_out = _images(kerasgan.data.load("shapes", image_size=size, batch_size=64,
+    held_out = _images(kerasgan.data.load(data, image_size=size, batch_size=64,
                                           num_examples=num, seed=1000, shuffle=False), num)
-    other = _images(kerasgan.data.load("shapes", image_size=size, batch_size=64,
+    other = _images(kerasgan.data.load(data, image_size=size, batch_size=64,
                                        num_examples=num, seed=2000, shuffle=False), num)
     untrained = gan.__class__.from_config(gan.get_config())
     protocol = (f"L1 distance of per-channel 32-bin pixel histograms, averaged over channels, "
@@ -200,7 +212,7 @@ def measure(gan, d_accuracy_history=None, num=1024):
          "protocol": f"the same, for {num} other shapes images (data seed 2000) in place of "
                      "samples: the value of a perfect generator"},
     ]
-    metrics.extend(measure_fsd(gan, untrained))
+    metrics.extend(measure_fsd(gan, untrained, data=data))
     if d_accuracy_history:
         metrics.append({
             "name": "d_accuracy_last_epoch", "value": float(d_accuracy_history[-1]),
@@ -210,23 +222,24 @@ def measure(gan, d_accuracy_history=None, num=1024):
     return metrics
 
 
-def measure_fsd(gan, untrained, num=2048):
+def measure_fsd(gan, untrained, num=2048, data="shapes"):
     """FSD of the EMA generator, an untrained one and held-out data; class accuracy."""
     from kerasgan.metrics import ShapesExtractor, evaluate, frechet_distance, reference_statistics
 
     extractor = ShapesExtractor()
-    report = evaluate(gan, "fsd", num_samples=num, extractor=extractor, data_seed=0)
-    untrained_report = evaluate(untrained, "fsd", num_samples=num, extractor=extractor)
+    report = evaluate(gan, "fsd", data=data, num_samples=num, extractor=extractor, data_seed=0)
+    untrained_report = evaluate(untrained, "fsd", data=data, num_samples=num,
+                                extractor=extractor)
     size = int(gan.generator.outputs[0].shape[1])
-    reference = reference_statistics("shapes", extractor, image_size=size, num_samples=num)
-    held_out = reference_statistics("shapes", extractor, image_size=size, num_samples=num,
+    reference = reference_statistics(data, extractor, image_size=size, num_samples=num)
+    held_out = reference_statistics(data, extractor, image_size=size, num_samples=num,
                                     data_seed=1000)
     floor = frechet_distance(held_out.statistics.mean, held_out.statistics.covariance(),
                              reference.statistics.mean, reference.statistics.covariance())
     protocol = (f"Frechet Shapes Distance (FSD): Frechet distance of the features of kerasgan's "
                 f"shipped shapes classifier ({extractor.name}, sha256 "
                 f"{extractor.weights_sha256[:12]}...), {num} samples (latent seed 0, EMA "
-                f"generator) vs {num} shapes images (data seed 0); lower is better; comparable "
+                f"generator) vs {num} images of {data} (data seed 0); lower is better; comparable "
                 f"only with other FSD values, not with FID")
     metrics = [
         {"name": "fsd", "value": report["metrics"]["fsd"], "protocol": protocol},
@@ -237,7 +250,7 @@ def measure_fsd(gan, untrained, num=2048):
                      "samples: the value of a perfect generator at this sample count"},
     ]
     if gan.conditional:
-        accuracy = evaluate(gan, "accuracy", num_samples=num, extractor=extractor)
+        accuracy = evaluate(gan, "accuracy", data=data, num_samples=num, extractor=extractor)
         result = accuracy["metrics"]["accuracy"]
         metrics.append({
             "name": "class_accuracy", "value": result["overall"],
@@ -254,7 +267,7 @@ def update_fsd(name):
 
     gan = kerasgan.from_preset(name, compile=False)
     untrained = gan.__class__.from_config(gan.get_config())
-    measured = measure_fsd(gan, untrained)
+    measured = measure_fsd(gan, untrained, data=kerasgan.get_card(name)["dataset"]["spec"])
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo",
                         name, "card.json")
     with open(path) as f:
@@ -324,7 +337,7 @@ def main():
             "hardware": f"{_hardware()}, TensorFlow 2.21 / Keras 3.15, "
                         f"{settings['precision']}{args.hardware_note}",
         }
-        card["metrics"] = measure(gan, history.get("d_accuracy"))
+        card["metrics"] = measure(gan, history.get("d_accuracy"), data=settings["data"])
         include_weights = True
     else:
         if entry.get("build") == "sagan":

@@ -20,7 +20,7 @@ from kerasgan.models.dcgan import build_recipe
 from kerasgan.utils.download import DownloadError
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUNDLED = ("dcgan_shapes_32", "wgan_gp_shapes_32")
+BUNDLED = ("dcgan_shapes_32", "wgan_gp_shapes_32", "sagan_shapes_32")
 CARD_KEYS = ("name", "family", "description", "paper", "dataset", "training", "weights",
              "metrics", "license", "resolution", "parameters")
 
@@ -203,3 +203,19 @@ def test_preset_url_that_does_not_exist_names_it(served):
     _, base, _ = served
     with pytest.raises(DownloadError, match=rf"{base}/nothing/card.json: HTTP 404"):
         kerasgan.from_preset(f"{base}/nothing")
+
+
+def test_conditional_entry_draws_the_class_it_is_asked_for(tmp_path):
+    from kerasgan.metrics import evaluate
+
+    gan = kerasgan.from_preset("sagan_shapes_32")
+    card = kerasgan.get_card("sagan_shapes_32")
+    stated = next(m for m in card["metrics"] if m["name"] == "class_accuracy")
+    report = evaluate(gan, "accuracy", data=card["dataset"]["spec"], num_samples=600,
+                      cache_dir=tmp_path)
+    accuracy = report["metrics"]["accuracy"]
+    # Far above chance (1/6) and as the card says (its 2,048 samples vs these 600).
+    assert accuracy["overall"] > 0.3
+    assert abs(accuracy["overall"] - stated["value"]) < 0.08
+    assert accuracy["per_class"]["square"] > 0.6
+

@@ -1,8 +1,14 @@
-"""Data pipelines: the embedded `shapes` data, image folders and TFDS, behind one spec string."""
+"""Data pipelines: the embedded `shapes` data, image folders and TFDS, behind one spec string.
+
+On top: paired (pix2pix), unpaired (CycleGAN) and inpainting (Context Encoder) pipelines.
+"""
 
 from kerasgan.data.folder import ScanResult, scan
+from kerasgan.data.inpainting import load_inpainting
+from kerasgan.data.paired import load_paired, scan_pairs
 from kerasgan.data.shapes import CLASS_NAMES, render_shapes
 from kerasgan.data.spec import DataSpec, describe, load, parse_spec
+from kerasgan.data.unpaired import load_unpaired
 
-__all__ = ["CLASS_NAMES", "DataSpec", "ScanResult", "describe", "load", "parse_spec",
-           "render_shapes", "scan"]
+__all__ = ["CLASS_NAMES", "DataSpec", "ScanResult", "describe", "load", "load_inpainting",
+           "load_paired", "load_unpaired", "parse_spec", "render_shapes", "scan", "scan_pairs"]

@@ -1,4 +1,8 @@
-"""One data spec string for every source: `shapes[:K=V,...]`, `folder:PATH`, `tfds:NAME[:split]`."""
+"""One data spec string for every source: `shapes[:K=V,...]`, `folder:PATH`, `tfds:NAME[:split]`.
+
+The paired and unpaired pipelines read two more shapes options:
+`shapes:pairs=edges|segmentation` (`load_paired`) and `shapes:domains=ab` (`load_unpaired`).
+"""
 
 import dataclasses
 
@@ -86,8 +90,10 @@ def _shapes_dataset(num_examples, image_size, seed, options, shuffle):
     allowed = {"domain", "num_shapes"}
     unknown = set(options) - allowed
     if unknown:
+        hint = {"pairs": " (`pairs=` is for kerasgan.data.load_paired)",
+                "domains": " (`domains=` is for kerasgan.data.load_unpaired)"}
         raise ValueError(f"Unknown shapes options {sorted(unknown)}. Expected any of "
-                         f"{sorted(allowed)}.")
+                         f"{sorted(allowed)}." + "".join(hint.get(k, "") for k in sorted(unknown)))
     render_shapes(1, image_size, seed, **options)  # validates the options now, not in a worker
     num_chunks = -(-num_examples // _CHUNK)
 
