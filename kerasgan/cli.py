@@ -21,6 +21,15 @@ CONDITIONAL_RECIPES = {
     "sagan": "SAGAN (Zhang et al., 2019): self-attention, conditional BN, projection D, hinge.",
     "biggan": "BigGAN (Brock et al., 2019): skip-z, shared embedding, 2 D steps, G EMA.",
 }
+# Image-to-image recipes (trained on pairs, two domains, or images with a hole).
+TRANSLATION_RECIPES = {
+    "pix2pix": "Pix2Pix (Isola et al., 2017): U-Net, PatchGAN on pairs, GAN + 100 L1; "
+               "paired data (shapes: edges -> image).",
+    "cyclegan": "CycleGAN (Zhu et al., 2017): ResNet generators, PatchGANs, LSGAN, cycle + "
+                "identity; unpaired data (shapes: domain A <-> B).",
+    "context_encoder": "Context Encoder (Pathak et al., 2016): center inpainting, L2 + 0.001 "
+                       "GAN; any images.",
+}
 
 
 class CommandError(Exception):
@@ -100,6 +109,12 @@ def build_parser():
     train.add_argument("--precision", choices=PRECISIONS, default=None,
                        help="dtype policy (default float32)")
     train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--jitter", action=argparse.BooleanOptionalAction, default=None,
+                       help="pix2pix and CycleGAN: random resize-crop-flip of the training "
+                       "images (default: on, as the official recipes)")
+    train.add_argument("--direction", choices=("AtoB", "BtoA"), default=None,
+                       help="pix2pix: AtoB translates each pair's A image (left half, A/ "
+                       "folder, shapes map) into B; BtoA the reverse (default AtoB)")
     train.add_argument("--sample-every", type=_positive_int, default=1,
                        help="write a sample grid every N epochs")
     train.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
@@ -118,7 +133,17 @@ def build_parser():
     sample.add_argument("--truncation", type=_positive_float, default=None,
                         help="the truncation trick: resample latents beyond this threshold "
                         "(normal latents; lower = less diverse, more typical)")
-    sample.add_argument("--out", default="samples.png", help="PNG path (default samples.png)")
+    sample.add_argument("--input", default=None,
+                        help="image-to-image models: an image file or a folder of images to "
+                        "translate (a Context Encoder fills each image's center)")
+    sample.add_argument("--direction", choices=("a_to_b", "b_to_a"), default="a_to_b",
+                        help="CycleGAN: which generator translates --input (default a_to_b)")
+    sample.add_argument("--grid", action="store_true",
+                        help="with --input: write one PNG with each input beside its "
+                        "translation instead of one image per input")
+    sample.add_argument("--out", default=None,
+                        help="PNG path (default samples.png); with --input FOLDER, the folder "
+                        "of translated images (default translated/)")
 
     export = commands.add_parser("export", help="export the generator for serving")
     export.add_argument("model", help="zoo entry, preset folder or URL, run folder or .keras file")
@@ -130,6 +155,9 @@ def build_parser():
     export.add_argument("--uint8", action="store_true", help="output uint8 images in 0-255")
     export.add_argument("--no-verify", action="store_true",
                         help="skip the parity check against the Keras model")
+    export.add_argument("--direction", choices=("a_to_b", "b_to_a"), default=None,
+                        help="CycleGAN: export one direction (default: both, named a_to_b and "
+                        "b_to_a)")
     export.add_argument("--truncation", action="store_true",
                         help="add a `truncation` input (one threshold per example) that maps z "
                         "onto the truncated normal")
@@ -271,6 +299,9 @@ def _list(_args):
         print(f"  {alias:<9} alias of {target}")
     for name, description in sorted(CONDITIONAL_RECIPES.items()):
         print(f"  {name:<9} {'non_saturating':<15} d_steps=1  {description}")
+    print("\nImage-to-image recipes (kerasgan train RECIPE; sample with --input):")
+    for name, description in sorted(TRANSLATION_RECIPES.items()):
+        print(f"  {name:<15} {description}")
     return 0
 
 
@@ -329,14 +360,15 @@ def _training_defaults(target):
             if os.path.isfile(path) and os.path.abspath(path) != os.path.abspath(target):
                 return "config", target, _read_json_file(path).get("training", {})
         return "config", target, {}
-    if target in RECIPES or target in RECIPE_ALIASES or target in CONDITIONAL_RECIPES:
+    if (target in RECIPES or target in RECIPE_ALIASES or target in CONDITIONAL_RECIPES
+            or target in TRANSLATION_RECIPES):
         return "recipe", target, {}
     try:
         card = presets.get_card(target)
     except ValueError as error:
         raise CommandError(
             f"{error} Training recipes are also accepted: "
-            f"{', '.join(sorted(RECIPES) + sorted(CONDITIONAL_RECIPES))}."
+            f"{', '.join(sorted([*RECIPES, *CONDITIONAL_RECIPES, *TRANSLATION_RECIPES]))}."
         ) from None
     return "preset", target, card.get("training", {})
 
@@ -374,6 +406,82 @@ def _build_conditional_recipe(target, network_args, args, settings):
                       **network_args)
 
 
+def _build_translation_recipe(target, network_args, settings):
+    if "latent_dim" in network_args:
+        raise CommandError(f"--latent-dim does not apply to {target!r}: image-to-image models "
+                           "take images, not latents.")
+    size = network_args["image_size"]
+    common = {"base_filters": network_args.get("base_filters", 64), "seed": settings["seed"]}
+    channels = network_args.get("channels", 3)
+    if target != "context_encoder":
+        # The 70x70 PatchGAN (3 layers) needs 24 px and more; smaller images get fewer layers.
+        common["d_layers"] = 3 if size >= 24 else (2 if size >= 12 else 1)
+    if target == "pix2pix":
+        from kerasgan.models.pix2pix import build_pix2pix
+
+        return build_pix2pix(image_size=size, input_channels=channels,
+                             output_channels=channels, **common)
+    if target == "cyclegan":
+        from kerasgan.models.cyclegan import build_cyclegan
+
+        # The official recipes: 9 residual blocks at 256x256, 6 below.
+        return build_cyclegan(image_size=size, channels_a=channels, channels_b=channels,
+                              num_blocks=9 if size >= 256 else 6, **common)
+    from kerasgan.models.context_encoder import build_context_encoder
+
+    return build_context_encoder(image_size=size, channels=channels, **common)
+
+
+def _translation_data(gan, settings, data_options):
+    """(training dataset, 8 fixed example inputs) of an image-to-image model."""
+    from kerasgan import data as gan_data
+
+    size = int(gan.image_shape[0])
+    common = {"image_size": size, "seed": settings["seed"], **data_options}
+    family = type(gan).__name__
+    if settings.get("direction") and family != "Pix2Pix":
+        raise CommandError(f"--direction applies to pix2pix models; this is a {family}.")
+    if settings.get("jitter") is not None and family == "ContextEncoder":
+        raise CommandError("--jitter applies to pix2pix and CycleGAN models.")
+    if family == "ContextEncoder":
+        load = lambda **kw: gan_data.load_inpainting(  # noqa: E731
+            settings["data"], hole_size=gan.hole_size, overlap=gan.overlap, **kw)
+        jitter = {}
+    else:
+        if family == "Pix2Pix":
+            direction = settings.get("direction") or "AtoB"
+            load = lambda **kw: gan_data.load_paired(  # noqa: E731
+                settings["data"], direction=direction, **kw)
+        else:
+            load = lambda **kw: gan_data.load_unpaired(settings["data"], **kw)  # noqa: E731
+        jitter = {"jitter": settings.get("jitter", True)}
+    dataset = load(batch_size=settings["batch_size"], **jitter, **common)
+    try:  # 8 fixed inputs for the sample grids, or one batch of a smaller dataset
+        fixed = load(batch_size=8, shuffle=False, **common)
+    except ValueError:
+        fixed = load(batch_size=settings["batch_size"], shuffle=False, **common)
+    fixed = next(iter(fixed))[0].numpy()
+    return dataset, fixed
+
+
+def _linear_decay(gan, strategy, steps, epochs):
+    """Re-compiles a new pix2pix / CycleGAN run with the official linear decay: the base rate
+    for the first half of the epochs, then linearly to 0."""
+    from kerasgan.models.translation import translation_optimizers
+
+    base = float(keras_value(gan.g_optimizer.learning_rate))
+    total = steps * epochs
+    with strategy.scope():
+        gan.compile(**translation_optimizers(base, constant_steps=total // 2,
+                                             decay_steps=max(1, total - total // 2)))
+    print(f"Learning rate {base:g}, constant for {total // 2} steps, then linearly to 0 at "
+          f"step {total}.")
+
+
+def keras_value(value):
+    return value.numpy() if hasattr(value, "numpy") else value
+
+
 def _build_for_training(kind, target, args, defaults, settings):
     """Builds and compiles the model to train (inside the current strategy scope)."""
     import keras
@@ -393,6 +501,8 @@ def _build_for_training(kind, target, args, defaults, settings):
         network_args.setdefault("image_size", 64)
         if target in CONDITIONAL_RECIPES:
             return _build_conditional_recipe(target, network_args, args, settings)
+        if target in TRANSLATION_RECIPES:
+            return _build_translation_recipe(target, network_args, settings)
         return build_recipe(target, gan={"ema_decay": args.ema_decay, "seed": args.seed or 0},
                             **network_args)
     if given:
@@ -444,7 +554,8 @@ def _train(args):
     settings = dict(defaults.get("settings") or {})
     if previous:
         settings.update(previous["settings"])
-    for key in ("data", "batch_size", "num_examples", "precision", "seed", "steps_per_epoch"):
+    for key in ("data", "batch_size", "num_examples", "precision", "seed", "steps_per_epoch",
+                "jitter", "direction"):
         value = getattr(args, key)
         if value is not None:
             if previous and key != "steps_per_epoch" and value != previous["settings"].get(key):
@@ -484,11 +595,22 @@ def _train(args):
     data_options = {}
     if settings.get("num_examples") is not None:
         data_options["num_examples"] = settings["num_examples"]
-    dataset = gan_data.load(
-        settings["data"], image_size=image_size, channels=channels,
-        labels=bool(getattr(gan, "num_classes", None)),
-        batch_size=settings["batch_size"], seed=settings["seed"], **data_options,
-    )
+    fixed_inputs = None
+    translation = getattr(gan, "translation", False)
+    if translation:
+        dataset, fixed_inputs = _translation_data(gan, settings, data_options)
+        if not done and type(gan).__name__ in ("Pix2Pix", "CycleGAN"):
+            steps = settings.get("steps_per_epoch") or int(dataset.cardinality())
+            _linear_decay(gan, strategy, steps, epochs)
+    else:
+        for key in ("jitter", "direction"):
+            if settings.get(key) is not None:
+                raise CommandError(f"--{key} applies to image-to-image models.")
+        dataset = gan_data.load(
+            settings["data"], image_size=image_size, channels=channels,
+            labels=bool(getattr(gan, "num_classes", None)),
+            batch_size=settings["batch_size"], seed=settings["seed"], **data_options,
+        )
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(keras.saving.serialize_keras_object(gan), f, indent=2)
 
@@ -511,7 +633,7 @@ def _train(args):
         keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoint.keras")),
         gan_callbacks.SampleGrid(
             out_dir=os.path.join(out, "samples"), every_n_epochs=args.sample_every,
-            seed=settings["seed"],
+            seed=settings["seed"], latents=fixed_inputs,
         ),
     ]
     if args.tensorboard is not False:
@@ -526,7 +648,8 @@ def _train(args):
         log_dir = os.path.join(out, "logs")
         callbacks += [
             keras.callbacks.TensorBoard(log_dir),
-            gan_callbacks.TensorBoardImages(log_dir, every_n_epochs=args.sample_every),
+            gan_callbacks.TensorBoardImages(log_dir, every_n_epochs=args.sample_every,
+                                            latents=fixed_inputs),
         ]
     verbose = 1 if sys.stdout.isatty() else 2
     history = gan.fit(
@@ -553,6 +676,12 @@ def _sample(args):
     model, _ = _load_model(args.model)
     if not hasattr(model, "generate"):
         raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
+    if getattr(model, "translation", False):
+        return _translate_files(model, args)
+    if args.input is not None or args.grid:
+        raise CommandError(f"--input and --grid apply to image-to-image models; {args.model!r} "
+                           "generates from latents.")
+    args.out = args.out or "samples.png"
     if args.label is not None and not getattr(model, "num_classes", None):
         raise CommandError(f"--class applies to class-conditional models; {args.model!r} is "
                            "unconditional.")
@@ -572,18 +701,94 @@ def _sample(args):
     return 0
 
 
+def _image_files(path):
+    from kerasgan.data.folder import _image_files as listing
+
+    if os.path.isdir(path):
+        files = listing(path)
+        if not files:
+            raise CommandError(f"The --input folder {path!r} holds no image files "
+                               "(.png, .jpg, .jpeg, .bmp, .gif, .webp).")
+        return files, True
+    if not os.path.isfile(path):
+        raise CommandError(f"No such --input file or folder: {path!r}")
+    return [path], False
+
+
+def _translate_files(model, args):
+    """`kerasgan sample` on an image-to-image model: translates --input image(s)."""
+    import numpy as np
+
+    from kerasgan.data._image import BadImage, load_array
+    from kerasgan.utils.images import save_image_grid, save_png, to_uint8
+
+    what = type(model).__name__
+    if args.input is None:
+        raise CommandError(f"{args.model!r} is an image-to-image model ({what}): pass the "
+                           "images to translate with --input FILE|FOLDER.")
+    if args.label is not None or args.truncation is not None:
+        raise CommandError(f"--class and --truncation do not apply to {what} models.")
+    files, is_folder = _image_files(args.input)
+    height, width, channels = model.image_shape
+    arrays = []
+    for path in files:
+        try:
+            arrays.append(load_array(path, height, channels))
+        except BadImage as error:
+            raise CommandError(f"Cannot read --input image {path!r}: {error}") from None
+    images = np.stack(arrays).astype(np.float32) / 127.5 - 1.0
+    if hasattr(model, "mask_center"):
+        images = model.mask_center(images)
+    kwargs = {"direction": args.direction} if hasattr(model, "direction_generator") else {}
+    outputs = model.translate(images, **kwargs)
+    if args.grid or not is_folder:
+        out = args.out or ("translated.png" if not args.grid else "samples.png")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        if args.grid:
+            from kerasgan.callbacks.sample_grid import before_after
+
+            pairs, grid = before_after(images, outputs)
+            save_image_grid(out, pairs, **grid)
+        else:
+            save_png(out, to_uint8(outputs)[0])
+        print(f"Wrote the translation of {len(files)} image(s) by {args.model} to {out}")
+        return 0
+    out = args.out or "translated"
+    if os.path.isfile(out):
+        raise CommandError(f"--out {out!r} is a file; with an --input folder it must be a "
+                           "folder.")
+    os.makedirs(out, exist_ok=True)
+    names = set()
+    for path, image in zip(files, to_uint8(outputs)):
+        stem = os.path.splitext(os.path.relpath(path, args.input))[0].replace(os.sep, "_")
+        if stem in names:
+            raise CommandError(f"Two --input images give the output name {stem}.png.")
+        names.add(stem)
+        save_png(os.path.join(out, f"{stem}.png"), image)
+    print(f"Wrote {len(files)} translated images of {args.model} to {out}")
+    return 0
+
+
 # ---------------------------------------------------------------------- export
 def _export(args):
     from kerasgan.export import export
 
     model, name = _load_model(args.model)
-    result = export(
+    if args.direction is not None and not hasattr(model, "direction_generator"):
+        raise CommandError(f"--direction applies to CycleGAN models; {args.model!r} is a "
+                           f"{type(model).__name__}.")
+    results = export(
         model, args.out, format=args.format, name=args.name or name, version=args.version,
         uint8=args.uint8, verify=not args.no_verify, truncation=args.truncation,
+        direction=args.direction,
     )
-    parity = (f"; max |difference| to the Keras model {result.max_abs_diff:.2e}"
-              if result.max_abs_diff is not None else "")
-    print(f"Exported the generator of {args.model} as {args.format} to {result.path}{parity}")
+    for result in results if isinstance(results, list) else [results]:
+        parity = (f"; max |difference| to the Keras model {result.max_abs_diff:.2e}"
+                  if result.max_abs_diff is not None else "")
+        where = (f" (signature {result.signature})"
+                 if result.signature != "serving_default" else "")
+        print(f"Exported the generator of {args.model} as {args.format} to "
+              f"{result.path}{where}{parity}")
     return 0
 
 

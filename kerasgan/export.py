@@ -31,28 +31,37 @@ class ExportResult:
     input_names: list
     output_name: str
     max_abs_diff: float | None
+    signature: str = "serving_default"
 
 
-def _generator_of(model_or_preset):
-    """(generator, default name) of a GAN, a bare generator or a preset reference."""
-    from kerasgan.models.gan import GAN
-
+def _resolve(model_or_preset):
+    """(model, name): a preset reference is loaded; other models pass through."""
     if isinstance(model_or_preset, (str, os.PathLike)):
         from kerasgan.presets import from_preset, get_card
 
         name = get_card(model_or_preset).get("name") or os.path.basename(
             os.path.normpath(os.fspath(model_or_preset)))
-        model_or_preset = from_preset(model_or_preset, compile=False)
-    else:
-        name = None
-    if isinstance(model_or_preset, GAN):
-        generator = model_or_preset.ema_generator or model_or_preset.generator
-        return generator, name or model_or_preset.name
-    if isinstance(model_or_preset, keras.Model):
-        return model_or_preset, name or model_or_preset.name
+        return from_preset(model_or_preset, compile=False), name
+    return model_or_preset, getattr(model_or_preset, "name", None)
+
+
+def _generator_of(model, direction=None):
+    """The network to export: the (EMA) generator of a GAN, one direction of a CycleGAN,
+    or a bare generator."""
+    from kerasgan.models.gan import GAN
+
+    if hasattr(model, "direction_generator"):
+        return model.direction_generator(direction or "a_to_b")
+    if direction is not None:
+        raise ValueError(f"`direction` applies to two-way (CycleGAN) models. Received: "
+                         f"direction={direction!r} for {type(model).__name__}")
+    if isinstance(model, GAN):
+        return model.ema_generator or model.generator
+    if isinstance(model, keras.Model):
+        return model
     raise TypeError(
         "Expected a kerasgan GAN, a generator keras.Model, or a preset name, folder or URL. "
-        f"Received: model_or_preset of type {type(model_or_preset).__name__}"
+        f"Received: model_or_preset of type {type(model).__name__}"
     )
 
 
@@ -142,20 +151,25 @@ def _keras_signature(specs):
     return specs if len(specs) == 1 else [specs]
 
 
-def _write_savedmodel(model, specs, path):
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-
+def _serving_fn(model):
     def serve(*args):
         return {OUTPUT_NAME: model(list(args) if len(args) > 1 else args[0], training=False)}
 
-    archive.add_endpoint("serving_default", serve, input_signature=specs)
+    return serve
+
+
+def _write_savedmodel(models, specs, path):
+    """One SavedModel with an endpoint per `(signature name, model)` of `models`."""
+    archive = keras.export.ExportArchive()
+    for signature, model in models:
+        archive.track(model)
+        archive.add_endpoint(signature, _serving_fn(model), input_signature=specs)
     archive.write_out(path, verbose=False)
 
 
-def _run_savedmodel(path, specs, values):
+def _run_savedmodel(path, specs, values, signature="serving_default"):
     loaded = tf.saved_model.load(path)
-    signature = loaded.signatures["serving_default"]
+    signature = loaded.signatures[signature]
     feeds = {spec.name: tf.constant(v) for spec, v in zip(specs, values)}
     return signature(**feeds)[OUTPUT_NAME].numpy()
 
@@ -233,12 +247,13 @@ def _run_litert(path, specs, values):
 
 
 def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, uint8=False,
-           verify=True, atol=1e-4, opset=None, truncation=False):
+           verify=True, atol=1e-4, opset=None, truncation=False, direction=None):
     """Exports a generator for serving and checks the export against Keras.
 
     Args:
         model_or_preset: a `kerasgan.models.GAN` (its EMA generator where it
-            has one), a generator `keras.Model`, or a preset name, folder or URL.
+            has one), an image-to-image model, a generator `keras.Model`, or a
+            preset name, folder or URL.
         path: the output folder.
         format: `"savedmodel"` (TF Serving layout `path/name/version/` with a
             `serving_default` signature), `"onnx"` (`path/name.onnx`) or
@@ -256,9 +271,20 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
             at that threshold (`kerasgan.latent.truncate_latents`, the
             deterministic inverse-CDF form of BigGAN's truncation trick) before
             the generator. For generators of normal latents.
+        direction: for a CycleGAN, `"a_to_b"`, `"b_to_a"` or `None` (both):
+            both directions go into one SavedModel as the signatures `a_to_b`
+            (also `serving_default`) and `b_to_a`, or into two files
+            `name_a_to_b` and `name_b_to_a` for ONNX and LiteRT.
 
     Returns:
-        An `ExportResult`.
+        An `ExportResult`; for both directions of a CycleGAN, a list of two
+        (one per signature or file).
+
+    Image-to-image models export `image` -> `images`: Pix2Pix and CycleGAN
+    generators in inference mode (dropout as the generator's
+    `dropout_at_inference` says, batch norm with its moving statistics), a
+    Context Encoder as the completed image (the prediction pasted into the
+    input's hole).
 
     Examples:
 
@@ -272,19 +298,37 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
                          f"Received: format={format!r}")
     if not isinstance(version, int) or version < 1:
         raise ValueError(f"`version` must be a positive integer. Received: version={version!r}")
-    generator, default_name = _generator_of(model_or_preset)
+    model_or_preset, default_name = _resolve(model_or_preset)
+    if not isinstance(model_or_preset, keras.Model):
+        raise TypeError(
+            "Expected a kerasgan GAN, a generator keras.Model, or a preset name, folder or URL. "
+            f"Received: model_or_preset of type {type(model_or_preset).__name__}"
+        )
     name = name or default_name
-    source = float32_generator(generator)
-    specs = _input_specs(source)
+    two_way = hasattr(model_or_preset, "direction_generator")
+    directions = [None]
+    if two_way:
+        directions = ["a_to_b", "b_to_a"] if direction is None else [direction]
+    elif direction is not None:
+        _generator_of(model_or_preset, direction)  # raises: not a two-way model
     if truncation:
         distribution = getattr(model_or_preset, "latent_distribution", "normal")
-        if distribution != "normal":
+        if distribution != "normal" or getattr(model_or_preset, "translation", False):
             raise ValueError("truncation=True applies to generators of normal latents. "
-                             f"Received: latent_distribution={distribution!r}")
-        specs.append(tf.TensorSpec((None,), tf.float32, name=TRUNCATION_NAME))
-    model = _serving_model(source, uint8, truncation)
+                             f"Received: {type(model_or_preset).__name__}")
+
+    serving = []  # (signature or file suffix, serving model, input specs)
+    for way in directions:
+        source = float32_generator(_generator_of(model_or_preset, way))
+        if hasattr(model_or_preset, "serving_model"):
+            source = model_or_preset.serving_model(source)
+        specs = _input_specs(source)
+        if truncation:
+            specs.append(tf.TensorSpec((None,), tf.float32, name=TRUNCATION_NAME))
+        serving.append((way, _serving_model(source, uint8, truncation), specs))
 
     os.makedirs(path, exist_ok=True)
+    written = []  # (target, signature, runner, model, specs)
     if format == "savedmodel":
         target = os.path.join(path, name, str(version))
         if os.path.isdir(target) and os.listdir(target):
@@ -292,33 +336,53 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
                 f"The SavedModel version folder {target!r} exists and is not empty; TF Serving "
                 "versions are immutable: pass another `version` or remove it."
             )
-        _write_savedmodel(model, specs, target)
-        runner = _run_savedmodel
-    elif format == "onnx":
-        target = os.path.join(path, f"{name}.onnx")
-        _write_onnx(model, specs, target, opset)
-        runner = _run_onnx
+        endpoints = [("serving_default", serving[0][1])] + (
+            [(way, model) for way, model, _ in serving] if two_way else [])
+        _write_savedmodel(endpoints, serving[0][2], target)
+        for way, model, specs in serving:
+            written.append((target, way or "serving_default", _run_savedmodel, model, specs))
     else:
-        target = os.path.join(path, f"{name}.tflite")
-        _write_litert(model, specs, target)
-        runner = _run_litert
+        extension, writer, runner = {
+            "onnx": (".onnx", lambda m, sp, t: _write_onnx(m, sp, t, opset), _run_onnx),
+            "litert": (".tflite", _write_litert, _run_litert),
+        }[format]
+        for way, model, specs in serving:
+            stem = f"{name}_{way}" if two_way else name
+            target = os.path.join(path, stem + extension)
+            writer(model, specs, target)
+            written.append((target, "serving_default", runner, model, specs))
 
-    max_abs_diff = None
-    if verify:
-        values = _fixed_inputs(specs, batch=3, num_classes=getattr(source, "num_classes", None))
-        expected = np.asarray(model(values if len(values) > 1 else values[0], training=False))
+    results = []
+    for target, signature, runner, model, specs in written:
+        max_abs_diff = None
+        if verify:
+            max_abs_diff = _verify(target, signature, runner, model, specs, format, uint8, atol,
+                                   getattr(model_or_preset, "num_classes", None))
+        results.append(ExportResult(target, format, [spec.name for spec in specs], OUTPUT_NAME,
+                                    max_abs_diff, signature))
+    return results if len(results) > 1 else results[0]
+
+
+def _verify(target, signature, runner, model, specs, format, uint8, atol, num_classes):
+    values = _fixed_inputs(specs, batch=3, num_classes=num_classes)
+    if any(spec.name == "image" for spec in specs):  # images live in [-1, 1]
+        values = [np.tanh(v) if spec.name == "image" else v for spec, v in zip(specs, values)]
+    expected = np.asarray(model(values if len(values) > 1 else values[0], training=False))
+    if runner is _run_savedmodel:
+        received = np.asarray(runner(target, specs, values, signature))
+    else:
         received = np.asarray(runner(target, specs, values))
-        if received.shape != expected.shape:
-            raise ValueError(
-                f"The {format} export at {target} returned images of shape {received.shape}; "
-                f"the Keras generator gives {expected.shape}."
-            )
-        max_abs_diff = float(np.max(np.abs(received.astype(np.float64)
-                                           - expected.astype(np.float64))))
-        limit = max(atol, 1.0) if uint8 else atol
-        if max_abs_diff > limit:
-            raise ValueError(
-                f"The {format} export at {target} differs from the Keras generator by up to "
-                f"{max_abs_diff:.3g} (> {limit:g})."
-            )
-    return ExportResult(target, format, [spec.name for spec in specs], OUTPUT_NAME, max_abs_diff)
+    if received.shape != expected.shape:
+        raise ValueError(
+            f"The {format} export at {target} returned images of shape {received.shape}; "
+            f"the Keras generator gives {expected.shape}."
+        )
+    max_abs_diff = float(np.max(np.abs(received.astype(np.float64)
+                                       - expected.astype(np.float64))))
+    limit = max(atol, 1.0) if uint8 else atol
+    if max_abs_diff > limit:
+        raise ValueError(
+            f"The {format} export at {target} differs from the Keras generator by up to "
+            f"{max_abs_diff:.3g} (> {limit:g})."
+        )
+    return max_abs_diff

@@ -202,3 +202,108 @@ def test_flag_errors_are_one_line(argv, expected, capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and expected in err and "--help" in err
+
+
+def _write_pngs(folder, images):
+    folder.mkdir()
+    for k, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"img{k}.png")
+
+
+def test_pix2pix_recipe_trains_with_decay_and_translates_files_and_folders(tmp_path, capsys):
+    run = tmp_path / "p2p"
+    assert cli.main(["train", "pix2pix", "--image-size", "16", "--base-filters", "4",
+                     "--batch-size", "4", "--epochs", "2", "--num-examples", "8",
+                     "--no-tensorboard", "--out", str(run)]) == 0
+    out = capsys.readouterr().out
+    # 2 steps per epoch, 2 epochs: the rate holds for 2 steps, then falls to 0 at step 4.
+    assert "constant for 2 steps, then linearly to 0 at step 4" in out
+    model = keras.saving.load_model(run / "model.keras")
+    assert type(model).__name__ == "Pix2Pix" and int(model.step_counter.numpy()) == 4
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+    with Image.open(run / "samples" / "samples_epoch_0002.png") as grid:
+        assert grid.size == (8 * 18 + 2, 2 * 18 + 2)  # 8 (input, output) pairs of 16 px
+
+    from kerasgan.data.paired import render_pairs
+
+    pairs = render_pairs("edges", 3, 24, seed=5)  # 24 px inputs: resized to the model's 16
+    _write_pngs(tmp_path / "edges", list(pairs[..., :3]))
+    assert cli.main(["sample", str(run), "--input", str(tmp_path / "edges"), "--out",
+                     str(tmp_path / "translated")]) == 0
+    written = sorted(os.listdir(tmp_path / "translated"))
+    assert written == ["img0.png", "img1.png", "img2.png"]
+    inputs = np.stack([np.asarray(Image.open(tmp_path / "edges" / f).resize((16, 16),
+                                  Image.BILINEAR)) for f in written])
+    with Image.open(tmp_path / "translated" / "img1.png") as image:
+        translated = np.asarray(image)
+    expected = model.translate(inputs.astype("float32") / 127.5 - 1)[1]
+    assert translated.shape == (16, 16, 3)
+    assert np.abs(translated.astype(float) - (expected + 1) * 127.5).max() <= 2.0
+    assert cli.main(["sample", str(run), "--input", str(tmp_path / "edges" / "img0.png"),
+                     "--out", str(tmp_path / "one.png")]) == 0
+    assert np.asarray(Image.open(tmp_path / "one.png")).shape == (16, 16, 3)
+    assert cli.main(["sample", str(run), "--input", str(tmp_path / "edges"), "--grid",
+                     "--out", str(tmp_path / "grid.png")]) == 0
+    assert Image.open(tmp_path / "grid.png").size == (6 * 18 + 2, 18 + 2)
+    capsys.readouterr()
+    assert cli.main(["sample", str(run), "--out", str(tmp_path / "x.png")]) == 2
+    assert "pass the images to translate with --input" in capsys.readouterr().err
+    assert cli.main(["sample", str(run), "--input", str(tmp_path / "nothing")]) == 2
+    assert "No such --input file or folder" in capsys.readouterr().err
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "bad.png").write_bytes(b"not a png")
+    assert cli.main(["sample", str(run), "--input", str(tmp_path / "broken")]) == 2
+    assert "Cannot read --input image" in capsys.readouterr().err
+    assert cli.main(["sample", "dcgan_shapes_32", "--input", str(tmp_path / "edges")]) == 2
+    assert "--input and --grid apply to image-to-image models" in capsys.readouterr().err
+    assert cli.main(["export", str(run), "--direction", "b_to_a", "--out",
+                     str(tmp_path / "e")]) == 2
+    assert "--direction applies to CycleGAN models" in capsys.readouterr().err
+
+
+def test_cyclegan_recipe_exports_both_directions_and_samples_one(tmp_path, capsys):
+    run = tmp_path / "cg"
+    assert cli.main(["train", "cyclegan", "--image-size", "16", "--base-filters", "2",
+                     "--batch-size", "2", "--epochs", "1", "--num-examples", "4",
+                     "--no-jitter", "--no-tensorboard", "--out", str(run)]) == 0
+    assert cli.main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("max |difference| to the Keras model") == 2
+    assert sorted(os.listdir(tmp_path / "e")) == ["cg_a_to_b.onnx", "cg_b_to_a.onnx"]
+    assert cli.main(["export", str(run), "--out", str(tmp_path / "sm")]) == 0
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(tmp_path / "sm" / "cg" / "1"))
+    assert set(loaded.signatures) == {"serving_default", "a_to_b", "b_to_a"}
+    image = np.random.RandomState(0).uniform(-1, 1, (1, 16, 16, 3)).astype("float32")
+    model = keras.saving.load_model(run / "model.keras")
+    np.testing.assert_allclose(loaded.signatures["b_to_a"](image=image)["images"],
+                               model.translate(image, direction="b_to_a"), atol=1e-5)
+    _write_pngs(tmp_path / "in", [((image[0] + 1) * 127.5).astype(np.uint8)])
+    for direction in ("a_to_b", "b_to_a"):
+        out = str(tmp_path / f"{direction}.png")
+        assert cli.main(["sample", str(run), "--input", str(tmp_path / "in" / "img0.png"),
+                         "--direction", direction, "--out", out]) == 0
+    assert not np.array_equal(np.asarray(Image.open(tmp_path / "a_to_b.png")),
+                              np.asarray(Image.open(tmp_path / "b_to_a.png")))
+    capsys.readouterr()
+    assert cli.main(["train", "cyclegan", "--latent-dim", "8", "--out", str(tmp_path / "x")]) == 2
+    assert "--latent-dim does not apply" in capsys.readouterr().err
+
+
+def test_context_encoder_recipe_fills_the_center_of_input_images(tmp_path):
+    run = tmp_path / "ce"
+    assert cli.main(["train", "context_encoder", "--image-size", "32", "--base-filters", "4",
+                     "--batch-size", "4", "--epochs", "1", "--num-examples", "8",
+                     "--no-tensorboard", "--out", str(run)]) == 0
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    _write_pngs(tmp_path / "in", [photo])
+    assert cli.main(["sample", str(run), "--input", str(tmp_path / "in" / "img0.png"),
+                     "--out", str(tmp_path / "filled.png")]) == 0
+    filled = np.asarray(Image.open(tmp_path / "filled.png")).astype(int)
+    # The context is kept; the hole's interior (16x16 center less the 4 px overlap) is new.
+    border = np.ones((32, 32), bool)
+    border[12:20, 12:20] = False
+    assert np.abs(filled[border] - photo[border]).max() <= 1
+    assert np.abs(filled[12:20, 12:20] - photo[12:20, 12:20]).mean() > 10

@@ -118,6 +118,30 @@ def test_official_entry_without_weights_warns_and_builds_the_official_architectu
     assert kerasgan.get_card("dcgan_celeba_64")["weights"] is None
 
 
+@pytest.mark.parametrize("name, family, counts", [
+    # The official trainable parameter counts (see tests/models/test_pix2pix.py,
+    # test_cyclegan.py and test_context_encoder.py for their derivation).
+    ("pix2pix_facades_256", "Pix2Pix", (54_413_955, 2_768_705)),
+    ("cyclegan_horse2zebra_256", "CycleGAN", (11_378_179, 2_764_737)),
+    ("context_encoder_paris_128", "ContextEncoder", (71_124_544, 2_765_568)),
+])
+def test_official_image_to_image_entries_build_the_official_networks(name, family, counts):
+    with pytest.warns(UserWarning, match=f"publishes no weights.*kerasgan train {name}"):
+        gan = kerasgan.from_preset(name)
+    card = kerasgan.get_card(name)
+    assert type(gan).__name__ == family
+    assert (_trainable(gan.generator), _trainable(gan.discriminator)) == counts
+    assert tuple(card["parameters"].values()) == counts
+    assert card["inference"] and card["training"]["epochs"]
+    if family == "CycleGAN":
+        assert _trainable(gan.generator_ba) == counts[0]
+        assert _trainable(gan.discriminator_a) == counts[1]
+    # The card's recipe parses as a training command of the CLI.
+    from kerasgan import cli
+
+    cli.build_parser().parse_args(card["training"]["command"].split()[1:])
+
+
 def test_unknown_preset_names_the_entries_and_suggests_a_close_one():
     with pytest.raises(ValueError, match=r"Received: preset='dcgan_shape_32'.*Did you mean "
                                          r"'dcgan_shapes_32'"):

@@ -72,7 +72,8 @@ def test_every_readme_command_parses_and_names_real_targets():
         args = parser.parse_args(argv)  # exits (fails the test) on a wrong flag
         target = getattr(args, "target", None) or getattr(args, "model", None)
         if target is not None:
-            recipes = set(RECIPES) | set(RECIPE_ALIASES) | set(cli.CONDITIONAL_RECIPES)
+            recipes = (set(RECIPES) | set(RECIPE_ALIASES) | set(cli.CONDITIONAL_RECIPES)
+                       | set(cli.TRANSLATION_RECIPES))
             assert target in entries or target in recipes, argv
 
 

@@ -8,6 +8,14 @@ import numpy as np
 from kerasgan.utils.images import make_grid, save_png
 
 
+def before_after(inputs, outputs, pairs_per_row=4):
+    """`(images, kwargs)` for `make_grid`: each input beside its output, `pairs_per_row`
+    pairs per row."""
+    images = np.stack([np.asarray(inputs, np.float32), np.asarray(outputs, np.float32)], axis=1)
+    images = images.reshape(-1, *images.shape[2:])
+    return images, {"cols": 2 * min(pairs_per_row, len(inputs))}
+
+
 class _FixedNoiseSamples(keras.callbacks.Callback):
     """Draws latents once and renders them every `every_n_epochs` epochs."""
 
@@ -39,6 +47,12 @@ class _FixedNoiseSamples(keras.callbacks.Callback):
         return self.latents
 
     def sample_grid(self):
+        if getattr(self.model, "translation", False):
+            if self.latents is None:
+                raise ValueError(f"{type(self).__name__} on an image-to-image model needs fixed "
+                                 "input images: pass them as `latents`.")
+            images, grid = before_after(self.latents, self.model.translate(self.latents))
+            return make_grid(images, **grid)
         images = self.model.generate(self.fixed_latents(), use_ema=self.use_ema)
         return make_grid(images)
 
@@ -55,7 +69,9 @@ class SampleGrid(_FixedNoiseSamples):
     """Writes a PNG grid of samples from fixed noise every `every_n_epochs` epochs.
 
     The noise is drawn once, so successive grids show the same latents as
-    training goes on. The EMA generator is used where the model has one.
+    training goes on. The EMA generator is used where the model has one. For
+    an image-to-image model, `latents` are fixed input images, and the grid
+    shows each beside its translation.
 
     Args:
         out_dir: folder of the PNG files (created if missing).

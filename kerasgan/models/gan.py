@@ -264,8 +264,8 @@ class GAN(keras.Model):
                 weight.constraint = constraint
         # Optimizer variables must exist in the strategy's scope before `fit`.
         with self.distribute_strategy.scope():
-            g_optimizer.build(self.generator.trainable_variables)
-            d_optimizer.build(self.discriminator.trainable_variables)
+            g_optimizer.build(self.generator_variables())
+            d_optimizer.build(self.discriminator_variables())
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
 
@@ -295,6 +295,15 @@ class GAN(keras.Model):
             **kwargs,
         )
         self._compiled_gan = True
+
+    def generator_variables(self):
+        """The variables the generator optimizer updates (families with two generators
+        override this)."""
+        return self.generator.trainable_variables
+
+    def discriminator_variables(self):
+        """The variables the discriminator optimizer updates."""
+        return self.discriminator.trainable_variables
 
     def _uses_loss_scaling(self):
         policy = getattr(self.generator, "dtype_policy", None)

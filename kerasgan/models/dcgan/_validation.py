@@ -1,6 +1,6 @@
 """Argument checks shared by the DCGAN networks."""
 
-SIZES = (32, 64, 128, 256)
+SIZES = (16, 32, 64, 128, 256)
 
 
 def check_image_args(image_size, channels, any_channels=False):
