@@ -42,8 +42,10 @@ NO_DOWNLOAD = ("No weights are bundled: the dataset cannot be downloaded on the 
                "command above trains them on your copy.")
 PIX2PIX_INFERENCE = ("Inference and exports run the generator in inference mode: batch norm "
                      "with its moving statistics, dropout off (the official test.py with "
-                     "--eval). The paper keeps dropout on at test time: rebuild the generator "
-                     "with dropout_at_inference=True for that.")
+                     "--eval). The paper runs the generator at test time as in training "
+                     "(dropout on, batch statistics of the test batch): rebuild the generator "
+                     "with dropout_at_inference=True and batch_statistics_at_inference=True "
+                     "for that; exports then do the same.")
 CYCLEGAN_INFERENCE = ("Inference and exports: instance norm (per-image statistics, no running "
                       "averages) and no dropout, so training and inference modes agree. "
                       "`kerasgan export` writes both directions (signatures a_to_b, the "
@@ -115,15 +117,17 @@ ENTRIES = {
     },
     "pix2pix_shapes_64": {
         "family": "pix2pix",
-        "description": "Pix2Pix (U-Net with 6 levels, ngf 32, batch norm, 70x70 PatchGAN, GAN + "
-                       "100 L1) trained by kerasgan on the embedded shapes' edge maps -> images "
-                       "at 64x64. The colours and backgrounds are random, so the edges fix the "
-                       "shapes, not their colours.",
+        "description": "Pix2Pix (U-Net with 6 levels, ngf 16, batch norm, dropout, 70x70 "
+                       "PatchGAN, GAN + 100 L1) trained by kerasgan on the embedded shapes' edge "
+                       "maps -> images at 64x64, style B (dark muted shapes on light textures). "
+                       "The edges fix the shapes and where light and dark go; the exact colours "
+                       "are random in the data, so the generator picks plausible ones.",
         "paper": PIX2PIX_PAPER, "recipe": "pix2pix",
-        "dataset": {"spec": "shapes:pairs=edges",
-                    "description": "kerasgan's embedded shapes as (edge map, image) pairs: white "
-                                   "outlines on black -> the rendered image, 4,096 pairs per "
-                                   "epoch, seed 0, pix2pix jitter (72 -> 64 crop, flip)."},
+        "dataset": {"spec": "shapes:pairs=edges,domain=b",
+                    "description": "kerasgan's embedded shapes in style B as (edge map, image) "
+                                   "pairs: white outlines on black -> the rendered image, 4,096 "
+                                   "pairs per epoch, seed 0, pix2pix jitter (72 -> 64 crop, "
+                                   "flip)."},
         "inference": PIX2PIX_INFERENCE,
     },
     "cyclegan_shapes_64": {
@@ -174,6 +178,27 @@ def _run_command(run, name):
                                                  if v is not None) + f" --out runs/{name}")
 
 
+def _write_before_after(gan, family, path, seed=1000, domain=None):
+    """A README grid of held-out inputs (render seed 1000) beside their translations."""
+    import numpy as np
+
+    from kerasgan.callbacks.sample_grid import before_after
+    from kerasgan.data.shapes import render_shapes
+    from kerasgan.utils.images import save_image_grid
+
+    size = int(gan.image_shape[0])
+    if family == "pix2pix":
+        batch = render_shapes(8, size, seed, outputs=("edges",), domain=domain)
+        inputs = np.repeat(batch["edges"], 3, axis=-1).astype("float32") / 127.5 - 1
+        images, grid = before_after(inputs, gan.translate(inputs))
+    else:  # row 1: A -> B, row 2: B -> A
+        a = render_shapes(4, size, seed, domain="a")["image"].astype("float32") / 127.5 - 1
+        b = render_shapes(4, size, seed, domain="b")["image"].astype("float32") / 127.5 - 1
+        images, grid = before_after(np.concatenate([a, b]), np.concatenate(
+            [gan.translate(a), gan.translate(b, direction="b_to_a")]))
+    save_image_grid(path, images, **grid)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name", choices=sorted(ENTRIES))
@@ -186,6 +211,7 @@ def main():
     import keras
 
     import kerasgan
+    from kerasgan.data import parse_spec
     from kerasgan.metrics import translation
 
     entry = ENTRIES[args.name]
@@ -208,9 +234,13 @@ def main():
             "hardware": f"{_hardware()}, TensorFlow 2.21 / Keras 3.15, "
                         f"{run['settings']['precision']}{args.hardware_note}",
         }
-        report = (translation.pix2pix_shapes_report if entry["family"] == "pix2pix"
-                  else translation.cyclegan_shapes_report)
-        card["metrics"] = report(gan, untrained=_untrained_copy(gan))
+        if entry["family"] == "pix2pix":
+            domain = dict(parse_spec(run["settings"]["data"]).options).get("domain")
+            card["metrics"] = translation.pix2pix_shapes_report(
+                gan, untrained=_untrained_copy(gan), domain=domain)
+        else:
+            card["metrics"] = translation.cyclegan_shapes_report(
+                gan, untrained=_untrained_copy(gan))
         include_weights = True
     else:
         gan = _build_official(args.name)
@@ -224,6 +254,10 @@ def main():
                           "discriminator": _trainable(gan.discriminator)}
     path = kerasgan.save_to_preset(gan, args.out, card=card, overwrite=True,
                                    include_weights=include_weights)
+    if args.run:
+        _write_before_after(gan, entry["family"], os.path.join(path, "before_after.png"),
+                            domain=dict(parse_spec(card["dataset"]["spec"]).options).get(
+                                "domain") if entry["family"] == "pix2pix" else None)
     print(json.dumps({k: card[k] for k in ("name", "parameters", "metrics")}, indent=2))
     print(f"wrote {path}")
 

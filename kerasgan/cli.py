@@ -701,6 +701,14 @@ def _sample(args):
     return 0
 
 
+def _needs_latents(model, what, command):
+    if getattr(model, "translation", False):
+        raise CommandError(
+            f"`kerasgan {command}` works on generators of latents; {what!r} is an "
+            f"image-to-image model ({type(model).__name__}): translate images with "
+            "`kerasgan sample MODEL --input FILE|FOLDER`.")
+
+
 def _image_files(path):
     from kerasgan.data.folder import _image_files as listing
 
@@ -814,6 +822,7 @@ def _interpolate(args):
     if args.steps < 2:
         raise CommandError(f"--steps must be at least 2. Received: --steps {args.steps}")
     model, _ = _load_model(args.model)
+    _needs_latents(model, args.model, "interpolate")
     if not hasattr(model, "generate"):
         raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
     label = _conditional_label(model, args.label, args.model)
@@ -852,6 +861,7 @@ def _invert(args):
     if not os.path.isfile(args.image):
         raise CommandError(f"No such image file: {args.image!r}")
     model, _ = _load_model(args.model)
+    _needs_latents(model, args.model, "invert")
     if not hasattr(model, "generate"):
         raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
     label = _conditional_label(model, args.label, args.model)
@@ -886,6 +896,7 @@ def _evaluate(args):
     if args.extractor_weights is not None and not os.path.isfile(args.extractor_weights):
         raise CommandError(f"No such extractor weights file: {args.extractor_weights!r}")
     model, name = _load_model(args.model)
+    _needs_latents(model, args.model, "evaluate")
     if not hasattr(model, "generate"):
         raise CommandError(f"{args.model!r} is not a kerasgan GAN (it has no generate()).")
     if args.label is not None and not getattr(model, "num_classes", None):

@@ -281,8 +281,9 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
         (one per signature or file).
 
     Image-to-image models export `image` -> `images`: Pix2Pix and CycleGAN
-    generators in inference mode (dropout as the generator's
-    `dropout_at_inference` says, batch norm with its moving statistics), a
+    generators in inference mode (dropout and batch norm as the generator's
+    `dropout_at_inference` and `batch_statistics_at_inference` say: by
+    default no dropout and the moving statistics), a
     Context Encoder as the completed image (the prediction pasted into the
     input's hole).
 

@@ -259,6 +259,10 @@ def test_pix2pix_recipe_trains_with_decay_and_translates_files_and_folders(tmp_p
     assert cli.main(["export", str(run), "--direction", "b_to_a", "--out",
                      str(tmp_path / "e")]) == 2
     assert "--direction applies to CycleGAN models" in capsys.readouterr().err
+    for command in (["evaluate", str(run)], ["interpolate", str(run)],
+                    ["invert", str(run), "--image", str(tmp_path / "one.png")]):
+        assert cli.main(command) == 2
+        assert "is an image-to-image model (Pix2Pix)" in capsys.readouterr().err
 
 
 def test_cyclegan_recipe_exports_both_directions_and_samples_one(tmp_path, capsys):

@@ -142,6 +142,44 @@ def test_official_image_to_image_entries_build_the_official_networks(name, famil
     cli.build_parser().parse_args(card["training"]["command"].split()[1:])
 
 
+@pytest.mark.parametrize("name", ["pix2pix_shapes_64", "cyclegan_shapes_64"])
+def test_trained_image_to_image_entry_reproduces_its_card_and_does_its_job(name):
+    from kerasgan.data import parse_spec
+    from kerasgan.metrics import translation
+
+    card = kerasgan.get_card(name)
+    weights = card["weights"]
+    data = (presets.zoo_dir() / name / weights["file"]).read_bytes()
+    # Ships in the wheel. A CycleGAN's file holds both generators and discriminators and its
+    # two pools of 50 past fakes (4.7 MiB at 64x64), so training from it continues exactly.
+    assert len(data) == weights["size"] and len(data) < 12 * 2**20
+    assert hashlib.sha256(data).hexdigest() == weights["sha256"]
+    assert card["training"]["duration_seconds"] > 0 and "CPU" in card["training"]["hardware"]
+    assert (presets.zoo_dir() / name / "before_after.png").is_file()
+    gan = kerasgan.from_preset(name)
+    assert _trainable(gan.generator) == card["parameters"]["generator"]
+    if card["family"] == "pix2pix":
+        domain = dict(parse_spec(card["dataset"]["spec"]).options).get("domain")
+        report = translation.pix2pix_shapes_report(gan, domain=domain)
+    else:
+        report = translation.cyclegan_shapes_report(gan)
+    measured = {m["name"]: m["value"] for m in report}
+    on_card = {m["name"]: m["value"] for m in card["metrics"]}
+    for key, value in measured.items():  # the card's figures, measured again
+        assert value == pytest.approx(on_card[key], abs=2e-3), key
+    if card["family"] == "pix2pix":
+        # Far below the identity mapping, the untrained model and the best constant image.
+        assert on_card["l1_held_out"] < 0.3 * on_card["l1_identity"]
+        assert on_card["l1_held_out"] < 0.6 * on_card["l1_untrained"]
+        assert on_card["l1_held_out"] < 0.8 * on_card["l1_mean_image"]
+    else:
+        # Translations land in the target domain; round trips come back close to the input.
+        assert on_card["a_to_b_classified_b"] > 0.9 and on_card["b_to_a_classified_a"] > 0.9
+        assert on_card["a_to_b_classified_b_untrained"] < 0.5
+        assert on_card["cycle_l1_a"] < 0.5 * on_card["l1_a_to_b_change"]
+        assert on_card["cycle_l1_a"] < 0.5 * on_card["cycle_l1_a_untrained"]
+
+
 def test_unknown_preset_names_the_entries_and_suggests_a_close_one():
     with pytest.raises(ValueError, match=r"Received: preset='dcgan_shape_32'.*Did you mean "
                                          r"'dcgan_shapes_32'"):

@@ -98,11 +98,27 @@ def test_readme_command_runs(index, tmp_path):
         for k in range(64):  # one batch of the entry (64)
             Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(
                 folder / f"{k}.png")
+    if "--input" in argv:  # image-to-image sampling: shapes images to translate
+        from kerasgan.data.shapes import render_shapes
+
+        target = tmp_path / argv[argv.index("--input") + 1]
+        images = render_shapes(3, 64, seed=3)["image"]
+        if target.suffix:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(images[0]).save(target)
+        else:
+            target.mkdir(parents=True)
+            for k, image in enumerate(images):
+                Image.fromarray(image).save(target / f"{k}.png")
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, KERASGAN_HOME=str(tmp_path / "home"))
     proc = subprocess.run([sys.executable, "-m", "kerasgan.cli", *_short(argv)], cwd=tmp_path,
                           capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, (argv, proc.stderr[-3000:])
-    if argv[0] == "sample":
+    if argv[0] == "sample" and "--input" in argv:
+        out = tmp_path / argv[argv.index("--out") + 1]
+        written = sorted(out.iterdir()) if out.is_dir() else [out]
+        assert written and all(Image.open(path).size[0] == 64 for path in written)
+    elif argv[0] == "sample":
         out = argv[argv.index("--out") + 1]
         with Image.open(tmp_path / out) as image:
             n = int(argv[argv.index("-n") + 1]) if "-n" in argv else 64

@@ -8,10 +8,10 @@
 - CycleGAN (domain A <-> B): the share of translations a domain statistic
   assigns to the target domain, the cycle reconstruction L1 (A -> B -> A,
   B -> A -> B), and the class accuracy of the translations (is the content
-  kept?). The domain statistic is `BrightnessDomainClassifier`: the shapes'
-  domain A is drawn on dark backgrounds, domain B on light ones, and one
-  threshold on the mean pixel value separates held-out real images of the
-  two almost perfectly (its accuracy on real images is reported beside).
+  kept?). The domain statistic is `HistogramDomainClassifier`: the shapes'
+  domain A is drawn on dark backgrounds, domain B on light ones, and the
+  luminance histogram tells them apart (its accuracy on real images is
+  reported beside); an image far from both domains counts as neither.
 """
 
 import numpy as np
@@ -25,43 +25,58 @@ def mean_l1(a, b):
     return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
-class BrightnessDomainClassifier:
-    """Assigns an image to domain A or B by its mean pixel value against one threshold.
+class HistogramDomainClassifier:
+    """Assigns an image to domain A, domain B or neither by its colour statistics.
 
-    `fit(a_images, b_images)` puts the threshold halfway between the two
-    domains' median image means; `predict` returns 0 (A) or 1 (B).
+    Each image is summarized by its luminance histogram (16 bins over
+    [-1, 1], normalized). `fit(a_images, b_images)` keeps each domain's mean
+    histogram and the distance (L1) within which 95% of its own images lie.
+    `predict` gives the nearer domain (0 = A, 1 = B) when the image lies
+    within that domain's radius, and -1 (neither) otherwise, so a flat grey
+    image or noise is not counted as a translation into either domain.
 
     Examples:
 
-    >>> clf = BrightnessDomainClassifier().fit(-np.ones((4, 8, 8, 3)), np.ones((4, 8, 8, 3)))
-    >>> clf.predict(np.full((2, 8, 8, 3), 0.5)).tolist()
-    [1, 1]
+    >>> rng = np.random.default_rng(0)
+    >>> dark, light = rng.uniform(-1, -0.5, (8, 8, 8, 3)), rng.uniform(0.5, 1, (8, 8, 8, 3))
+    >>> clf = HistogramDomainClassifier().fit(dark, light)
+    >>> float(np.mean(clf.predict(light) == 1)) >= 0.875, clf.predict(np.zeros((1, 8, 8, 3)))
+    (True, array([-1]))
     """
 
-    def __init__(self):
-        self.threshold = None
-        self.b_is_brighter = True
+    bins = 16
+    coverage = 0.95
 
-    @staticmethod
-    def statistic(images):
+    def __init__(self):
+        self.centroids = None
+        self.radii = None
+
+    @classmethod
+    def histograms(cls, images):
         images = np.asarray(images, np.float32)
-        return images.reshape(len(images), -1).mean(axis=1)
+        luminance = images.mean(axis=-1).reshape(len(images), -1)
+        index = np.clip(((luminance + 1.0) / 2.0 * cls.bins).astype(np.int64), 0, cls.bins - 1)
+        counts = np.stack([np.bincount(row, minlength=cls.bins) for row in index])
+        return counts / luminance.shape[1]
 
     def fit(self, a_images, b_images):
-        a_mean = float(np.median(self.statistic(a_images)))
-        b_mean = float(np.median(self.statistic(b_images)))
-        if a_mean == b_mean:
-            raise ValueError("The two domains have the same median brightness: a brightness "
-                             "threshold cannot separate them.")
-        self.threshold = 0.5 * (a_mean + b_mean)
-        self.b_is_brighter = b_mean > a_mean
+        features = [self.histograms(a_images), self.histograms(b_images)]
+        self.centroids = [f.mean(axis=0) for f in features]
+        self.radii = [float(np.quantile(np.abs(f - c).sum(axis=1), self.coverage))
+                      for f, c in zip(features, self.centroids)]
+        if np.abs(self.centroids[0] - self.centroids[1]).sum() <= max(self.radii) * 0.5:
+            raise ValueError("The two domains have nearly the same colour statistics: a "
+                             "histogram classifier cannot separate them.")
         return self
 
     def predict(self, images):
-        if self.threshold is None:
+        if self.centroids is None:
             raise ValueError("Call fit(a_images, b_images) first.")
-        brighter = self.statistic(images) > self.threshold
-        return (brighter if self.b_is_brighter else ~brighter).astype(np.int64)
+        features = self.histograms(images)
+        distances = np.stack([np.abs(features - c).sum(axis=1) for c in self.centroids], 1)
+        nearer = distances.argmin(axis=1)
+        within = distances[np.arange(len(features)), nearer] <= np.asarray(self.radii)[nearer]
+        return np.where(within, nearer, -1)
 
     def accuracy(self, images, domain):
         """Share of `images` assigned to `domain` (0 = A, 1 = B)."""
@@ -72,8 +87,9 @@ def _floats(uint8_images):
     return uint8_images.astype(np.float32) / 127.5 - 1.0
 
 
-def pix2pix_shapes_report(model, untrained=None, num=256, seed=HELD_OUT_SEED, extractor=None):
-    """Card metrics of a Pix2Pix model trained on `shapes:pairs=edges`.
+def pix2pix_shapes_report(model, untrained=None, num=256, seed=HELD_OUT_SEED, extractor=None,
+                          domain=None):
+    """Card metrics of a Pix2Pix model trained on `shapes:pairs=edges[,domain=D]`.
 
     Returns a list of `{"name", "value", "protocol"}`.
     """
@@ -81,17 +97,22 @@ def pix2pix_shapes_report(model, untrained=None, num=256, seed=HELD_OUT_SEED, ex
     from kerasgan.metrics.domain import ShapesExtractor
 
     size = int(model.image_shape[0])
-    batch = render_shapes(num, size, seed, outputs=("image", "edges", "label"))
+    batch = render_shapes(num, size, seed, outputs=("image", "edges", "label"), domain=domain)
     inputs = _floats(np.repeat(batch["edges"], 3, axis=-1))
     targets, labels = _floats(batch["image"]), batch["label"]
     outputs = model.translate(inputs)
-    where = (f"{num} held-out shapes:pairs=edges pairs at {size}x{size} (render seed {seed}, "
-             "never trained on), images in [-1, 1]")
+    spec = "shapes:pairs=edges" + (f",domain={domain}" if domain else "")
+    where = (f"{num} held-out {spec} pairs at {size}x{size} (render seed {seed}, never "
+             "trained on), images in [-1, 1]")
     metrics = [
         {"name": "l1_held_out", "value": mean_l1(outputs, targets),
          "protocol": f"mean |G(edges) - image| over {where}; lower is better"},
         {"name": "l1_identity", "value": mean_l1(inputs, targets),
          "protocol": "the same for the identity mapping (the edge map taken as the image)"},
+        {"name": "l1_mean_image", "value": mean_l1(np.broadcast_to(
+            targets.mean(axis=(0, 1, 2)), targets.shape), targets),
+         "protocol": "the same for the best constant prediction: the mean colour of these "
+                     "true images, everywhere"},
     ]
     if untrained is not None:
         metrics.append({"name": "l1_untrained", "value": mean_l1(untrained.translate(inputs),
@@ -117,13 +138,14 @@ def cyclegan_shapes_report(model, untrained=None, num=256, seed=HELD_OUT_SEED, e
     size = int(model.image_shape[0])
     fit_a = _floats(render_shapes(num, size, CLASSIFIER_FIT_SEED, domain="a")["image"])
     fit_b = _floats(render_shapes(num, size, CLASSIFIER_FIT_SEED, domain="b")["image"])
-    domains = BrightnessDomainClassifier().fit(fit_a, fit_b)
+    domains = HistogramDomainClassifier().fit(fit_a, fit_b)
     real = {d: render_shapes(num, size, seed, domain=d, outputs=("image", "label"))
             for d in ("a", "b")}
     a, b = _floats(real["a"]["image"]), _floats(real["b"]["image"])
     where = f"{num} held-out images per domain at {size}x{size} (render seed {seed})"
-    stat = (f"the brightness domain statistic (one threshold on the mean pixel value, fit on "
-            f"{num} other images per domain, seed {CLASSIFIER_FIT_SEED})")
+    stat = (f"the histogram domain classifier (nearest domain by 16-bin luminance histogram, "
+            f"within the distance of 95% of that domain's images; fit on {num} other images "
+            f"per domain, seed {CLASSIFIER_FIT_SEED})")
     fake_b, fake_a = model.translate(a), model.translate(b, direction="b_to_a")
     metrics = [
         {"name": "a_to_b_classified_b", "value": domains.accuracy(fake_b, 1),
@@ -132,7 +154,7 @@ def cyclegan_shapes_report(model, untrained=None, num=256, seed=HELD_OUT_SEED, e
          "protocol": "share of G_BA(b) assigned to domain A, same images and statistic"},
         {"name": "domain_statistic_accuracy_real", "value": 0.5 * (
             domains.accuracy(a, 0) + domains.accuracy(b, 1)),
-         "protocol": "the statistic's accuracy on the real held-out images of both domains"},
+         "protocol": "the classifier's accuracy on the real held-out images of both domains"},
         {"name": "cycle_l1_a", "value": mean_l1(model.translate(fake_b, direction="b_to_a"), a),
          "protocol": f"mean |G_BA(G_AB(a)) - a|, {where}, images in [-1, 1]"},
         {"name": "cycle_l1_b", "value": mean_l1(model.translate(fake_a), b),

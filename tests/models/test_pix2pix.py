@@ -104,6 +104,39 @@ def test_dropout_is_off_at_inference_unless_asked_for():
     assert restored.dropout_at_inference
 
 
+def test_batch_statistics_at_inference_follow_the_paper_without_touching_the_averages():
+    rng = np.random.RandomState(4)
+    x = rng.uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
+    other = rng.uniform(-1, 1, (3, 16, 16, 3)).astype("float32")
+    paper = UNetGenerator(image_size=16, num_downs=4, base_filters=4,
+                          batch_statistics_at_inference=True)
+    usual = UNetGenerator.from_config({**paper.get_config(),
+                                       "batch_statistics_at_inference": False})
+    usual.set_weights(paper.get_weights())
+    averages = [w.numpy().copy() for w in paper.non_trainable_weights]
+    alone = np.asarray(paper(x[:1]))
+    in_batch = np.asarray(paper(np.concatenate([x[:1], other])))[:1]
+    # The test batch's statistics: an image's output depends on its batch-mates...
+    assert np.abs(alone - in_batch).max() > 1e-4
+    # ... as in training mode (no dropout in this small U-Net) ...
+    np.testing.assert_allclose(np.asarray(paper(x)), np.asarray(usual(x, training=True)),
+                               atol=1e-5)
+    # ... and the moving averages are left as they were; the usual model ignores batch-mates.
+    for before, after in zip(averages, paper.non_trainable_weights):
+        np.testing.assert_array_equal(before, after.numpy())
+    np.testing.assert_allclose(np.asarray(usual(x[:1])),
+                               np.asarray(usual(np.concatenate([x[:1], other])))[:1], atol=1e-5)
+
+
+def test_paper_inference_mode_exports_with_parity(tmp_path):
+    from kerasgan.export import export
+
+    paper = UNetGenerator(image_size=16, num_downs=4, base_filters=4,
+                          batch_statistics_at_inference=True)
+    result = export(paper, str(tmp_path), format="onnx", name="paper")
+    assert result.input_names == ["image"] and result.max_abs_diff <= 1e-4
+
+
 def test_training_lowers_the_l1_and_beats_the_identity_mapping_on_held_out_pairs():
     # The shapes' colours are random, so an edge map fixes the outline, not the colours: the
     # L1 has a high floor. Training must lower the L1 on the training pairs and keep the
@@ -119,6 +152,15 @@ def test_training_lowers_the_l1_and_beats_the_identity_mapping_on_held_out_pairs
     held_out = float(np.mean(np.abs(gan.translate(inputs) - targets)))
     assert history[-1] < 0.85 * history[0], history
     assert held_out < 0.7 * identity, (identity, held_out)
+
+
+def test_batch_size_one_trains_as_the_paper_does():
+    gan = build_pix2pix(**TINY)
+    x = np.random.RandomState(3).uniform(-1, 1, (2, 16, 16, 3)).astype("float32")
+    history = gan.fit(x, x[::-1], batch_size=1, epochs=1, verbose=0).history
+    assert int(gan.step_counter.numpy()) == 2
+    assert all(np.isfinite(v[0]) for v in history.values())
+    assert np.isfinite(gan.translate(x)).all()
 
 
 def test_bad_inputs_are_refused():

@@ -8,6 +8,7 @@ instance norm. Kernels are N(0, 0.02), biases 0.
 """
 
 import keras
+from keras import ops
 
 NORMS = ("batch", "instance", "none")
 
@@ -26,10 +27,33 @@ def kernel_init():
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
-def norm_layer(norm, name, synchronized=False):
+@keras.saving.register_keras_serializable(package="kerasgan")
+class TestTimeBatchNormalization(keras.layers.BatchNormalization):
+    """Batch norm that also normalizes with the batch's own statistics at inference.
+
+    The pix2pix paper runs the generator at test time "in exactly the same
+    manner as during the training phase": batch norm uses the test batch's
+    statistics. Training behaves as `BatchNormalization`; at inference the
+    batch's mean and variance are used and the moving averages are left as
+    they are.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if training:
+            return super().call(inputs, training=True, mask=mask)
+        x = ops.cast(inputs, "float32")
+        mean, variance = ops.moments(x, axes=[0, 1, 2], keepdims=True)
+        x = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        x = x * ops.cast(self.gamma, "float32") + ops.cast(self.beta, "float32")
+        return ops.cast(x, self.compute_dtype)
+
+
+def norm_layer(norm, name, synchronized=False, batch_statistics_at_inference=False):
     """The normalization layer of `norm`, or None for `"none"`."""
     if norm == "batch":
-        return keras.layers.BatchNormalization(
+        cls = (TestTimeBatchNormalization if batch_statistics_at_inference
+               else keras.layers.BatchNormalization)
+        return cls(
             momentum=0.9, epsilon=1e-5, synchronized=synchronized,
             gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name)
     if norm == "instance":
@@ -38,6 +62,6 @@ def norm_layer(norm, name, synchronized=False):
     return None
 
 
-def apply_norm(x, norm, name, synchronized=False):
-    layer = norm_layer(norm, name, synchronized)
+def apply_norm(x, norm, name, synchronized=False, batch_statistics_at_inference=False):
+    layer = norm_layer(norm, name, synchronized, batch_statistics_at_inference)
     return x if layer is None else layer(x)

@@ -17,7 +17,8 @@ DISCRIMINATORS = ("patch", "pixel")
 
 def build_pix2pix(image_size=256, input_channels=3, output_channels=3, base_filters=64,
                   num_downs=None, discriminator="patch", d_layers=3, norm="batch",
-                  use_dropout=True, dropout_at_inference=False, l1_weight=100.0,
+                  use_dropout=True, dropout_at_inference=False,
+                  batch_statistics_at_inference=False, l1_weight=100.0,
                   gan_mode="vanilla", seed=0, synchronized_batch_norm=None,
                   constant_steps=None, decay_steps=None, compile=True, compile_args=None):
     """Pix2Pix: the official facades configuration (`unet_256`, 70x70 PatchGAN) by default.
@@ -45,6 +46,7 @@ def build_pix2pix(image_size=256, input_channels=3, output_channels=3, base_filt
         image_size=image_size, input_channels=input_channels, output_channels=output_channels,
         num_downs=num_downs, base_filters=base_filters, norm=norm, use_dropout=use_dropout,
         dropout_at_inference=dropout_at_inference,
+        batch_statistics_at_inference=batch_statistics_at_inference,
         synchronized_batch_norm=synchronized_batch_norm)
     pair_channels = input_channels + output_channels
     if discriminator == "patch":

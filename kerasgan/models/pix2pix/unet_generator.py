@@ -39,9 +39,12 @@ class UNetGenerator(keras.Model):
 
     Inference: by default the generator runs as a usual Keras model at
     inference (`training=False`): batch norm uses its moving statistics and
-    dropout is off, which is what an export contains. The paper keeps dropout
-    on at test time as the only noise source (section 3.1): build with
-    `dropout_at_inference=True` for that; the exported graph then drops too.
+    dropout is off, which is what an export contains. The paper runs the
+    generator at test time as in training (section 3.1): dropout stays on as
+    the only noise source and batch norm uses the test batch's statistics.
+    Build with `dropout_at_inference=True` and
+    `batch_statistics_at_inference=True` for that (the official test.py
+    without `--eval`); the exported graph then does the same.
 
     Args:
         image_size: side of the square input, divisible by `2^num_downs`.
@@ -51,6 +54,8 @@ class UNetGenerator(keras.Model):
         norm: `"batch"` (pix2pix), `"instance"` (affine-free) or `"none"`.
         use_dropout: Dropout(0.5) on the inner `8 * base_filters` levels.
         dropout_at_inference: keep that dropout on at inference.
+        batch_statistics_at_inference: batch norm uses the batch's statistics
+            at inference too (moving averages are kept but not used).
         synchronized_batch_norm: synchronize batch statistics across replicas.
 
     Examples:
@@ -63,7 +68,8 @@ class UNetGenerator(keras.Model):
 
     def __init__(self, image_size=256, input_channels=3, output_channels=3, num_downs=8,
                  base_filters=64, norm="batch", use_dropout=True, dropout_at_inference=False,
-                 synchronized_batch_norm=False, name="unet_generator", **kwargs):
+                 batch_statistics_at_inference=False, synchronized_batch_norm=False,
+                 name="unet_generator", **kwargs):
         check_norm(norm)
         for key, value in (("input_channels", input_channels),
                            ("output_channels", output_channels), ("base_filters", base_filters)):
@@ -80,6 +86,7 @@ class UNetGenerator(keras.Model):
         outer = [output_channels] + widths[:-1]
         innermost = num_downs - 1
         dropout_layer = TestTimeDropout if dropout_at_inference else keras.layers.Dropout
+        paper_bn = bool(batch_statistics_at_inference)
 
         image = keras.Input((image_size, image_size, input_channels), name="image")
         skips = []
@@ -92,7 +99,7 @@ class UNetGenerator(keras.Model):
                                     use_bias=bias,
                                     kernel_initializer=kernel_init(), name=f"down{i}_conv")(x)
             if 0 < i < innermost:
-                x = apply_norm(x, norm, f"down{i}_norm", synchronized_batch_norm)
+                x = apply_norm(x, norm, f"down{i}_norm", synchronized_batch_norm, paper_bn)
         for i in reversed(range(num_downs)):
             if i < innermost:
                 x = keras.layers.Concatenate(name=f"skip{i + 1}")([skips[i + 1], x])
@@ -103,7 +110,7 @@ class UNetGenerator(keras.Model):
                                              name=f"up{i}_conv")(x)
             if i == 0:
                 break
-            x = apply_norm(x, norm, f"up{i}_norm", synchronized_batch_norm)
+            x = apply_norm(x, norm, f"up{i}_norm", synchronized_batch_norm, paper_bn)
             if use_dropout and 4 <= i < innermost:
                 x = dropout_layer(0.5, name=f"up{i}_dropout")(x)
         images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
@@ -116,6 +123,7 @@ class UNetGenerator(keras.Model):
         self.norm = norm
         self.use_dropout = use_dropout
         self.dropout_at_inference = dropout_at_inference
+        self.batch_statistics_at_inference = batch_statistics_at_inference
         self.synchronized_batch_norm = synchronized_batch_norm
 
     @classmethod
@@ -132,6 +140,7 @@ class UNetGenerator(keras.Model):
             "input_channels": self.input_channels, "output_channels": self.output_channels,
             "num_downs": self.num_downs, "base_filters": self.base_filters, "norm": self.norm,
             "use_dropout": self.use_dropout, "dropout_at_inference": self.dropout_at_inference,
+            "batch_statistics_at_inference": self.batch_statistics_at_inference,
             "synchronized_batch_norm": self.synchronized_batch_norm,
         }
 
