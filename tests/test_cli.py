@@ -23,8 +23,10 @@ def test_list_prints_the_zoo_table_and_every_recipe(capsys):
     assert rows["dcgan_shapes_32"][1:5] == ["dcgan", "32px", "shapes", "yes"]
     assert rows["dcgan_celeba_64"][1:5] == ["dcgan", "64px", "tfds:celeb_a", "no"]
     assert rows["dcgan_shapes_32"][5] == "fsd"
-    for name in ("cgan", "sagan", "biggan"):
+    for name in ("cgan", "sagan", "biggan", "pix2pix", "cyclegan", "context_encoder"):
         assert f"  {name} " in out
+    assert rows["pix2pix_shapes_64"][1:5] == ["pix2pix", "64px", "shapes:pairs=edges,domain=b",
+                                             "yes"]
 
 
 def test_info_shows_the_card(capsys):

@@ -154,6 +154,19 @@ def test_training_lowers_the_l1_and_beats_the_identity_mapping_on_held_out_pairs
     assert held_out < 0.7 * identity, (identity, held_out)
 
 
+def test_instance_norm_variant_has_no_batch_norm_and_biased_convolutions():
+    gan = build_pix2pix(norm="instance", **TINY)
+    for network in (gan.generator, gan.discriminator):
+        layers = network.layers
+        assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in layers)
+        norms = [layer for layer in layers if isinstance(layer, keras.layers.GroupNormalization)]
+        assert norms and all(not layer.weights for layer in norms)  # affine-free
+        convs = [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
+        assert all(layer.use_bias for layer in convs)
+    batch = build_pix2pix(**TINY)
+    assert not batch.generator.get_layer("down1_conv").use_bias  # followed by batch norm
+
+
 def test_batch_size_one_trains_as_the_paper_does():
     gan = build_pix2pix(**TINY)
     x = np.random.RandomState(3).uniform(-1, 1, (2, 16, 16, 3)).astype("float32")
