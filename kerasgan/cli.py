@@ -120,6 +120,10 @@ def build_parser():
     train.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
                        help="log losses and sample images to OUT/logs (default: when the "
                        "tensorboard package is installed)")
+    train.add_argument("--init-weights", default=None, metavar="MODEL",
+                       help="start from the weights of MODEL (a zoo entry, preset folder, run "
+                       "folder or .keras file of the same architecture) instead of random ones; "
+                       "optimizer state starts fresh")
     train.add_argument("--out", default=None, help="output folder (default: runs/TARGET)")
 
     sample = commands.add_parser("sample", help="write a PNG grid of samples")
@@ -528,6 +532,21 @@ def _build_for_training(kind, target, args, defaults, settings):
     return model
 
 
+def _init_weights(gan, source):
+    """Copies the weights of `source` (same architecture) into the freshly built `gan`."""
+    model, _ = _load_model(source)
+    mine, theirs = gan.weights, model.weights
+    shapes = [tuple(w.shape) for w in mine], [tuple(w.shape) for w in theirs]
+    if type(model) is not type(gan) or shapes[0] != shapes[1]:
+        raise CommandError(
+            f"--init-weights {source!r} is a {type(model).__name__} with {len(theirs)} weights; "
+            f"the model to train is a {type(gan).__name__} with {len(mine)}: the architectures "
+            "must be the same.")
+    for target, value in zip(mine, theirs):
+        target.assign(value)
+    print(f"Initialized the weights from {source}.")
+
+
 def _check_resume(out, target):
     """The run file of a previous run in `out`, checking it trained the same target."""
     run_path = os.path.join(out, RUN_FILE)
@@ -589,6 +608,9 @@ def _train(args):
         else:
             done = 0
             gan = _build_for_training(kind, target, args, defaults, settings)
+            if args.init_weights:
+                _init_weights(gan, args.init_weights)
+                settings["init_weights"] = args.init_weights
 
     image_size = int(gan.generator.outputs[0].shape[1])
     channels = int(gan.generator.outputs[0].shape[-1])

@@ -313,3 +313,24 @@ def test_context_encoder_recipe_fills_the_center_of_input_images(tmp_path):
     border[12:20, 12:20] = False
     assert np.abs(filled[border] - photo[border]).max() <= 1
     assert np.abs(filled[12:20, 12:20] - photo[12:20, 12:20]).mean() > 10
+
+
+def test_init_weights_starts_from_another_run_of_the_same_architecture(tmp_path, capsys):
+    flags = ["--image-size", "32", "--latent-dim", "8", "--batch-size", "8", "--epochs", "1",
+             "--num-examples", "16", "--no-tensorboard"]
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert cli.main(["train", "dcgan", "--base-filters", "4", *flags, "--out", str(first)]) == 0
+    assert cli.main(["train", "dcgan", "--base-filters", "4", *flags, "--init-weights",
+                     str(first), "--out", str(second)]) == 0
+    assert f"Initialized the weights from {first}" in capsys.readouterr().out
+    a = keras.saving.load_model(first / "model.keras")
+    b = keras.saving.load_model(second / "model.keras")
+    # Two Adam steps of 2e-4 away from the first run's weights, not a new random draw.
+    worst = max(float(np.abs(x.numpy() - y.numpy()).max()) for x, y in
+                zip(a.generator.trainable_weights, b.generator.trainable_weights))
+    assert worst < 2e-3, worst
+    assert int(b.step_counter.numpy()) == 4  # the first run's 2 steps, then 2 more
+    assert json.loads((second / "run.json").read_text())["settings"]["init_weights"] == str(first)
+    assert cli.main(["train", "dcgan", "--base-filters", "8", *flags, "--init-weights",
+                     str(first), "--out", str(tmp_path / "third")]) == 2
+    assert "the architectures must be the same" in capsys.readouterr().err
