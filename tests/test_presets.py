@@ -78,13 +78,16 @@ def test_bundled_entry_generates_images_like_the_data(name):
     size = card["resolution"]
     samples = gan.generate(256, seed=7)
     assert samples.shape == (256, size, size, 3) and np.isfinite(samples).all()
-    held_out = _images(kerasgan.data.load("shapes", image_size=size, batch_size=64,
-                                          num_examples=256, seed=1234, shuffle=False), 256)
+    # Held-out images of the entry's own training data (the conditional entry's has one shape).
+    held_out = _images(kerasgan.data.load(card["dataset"]["spec"], image_size=size,
+                                          batch_size=64, num_examples=256, seed=1234,
+                                          shuffle=False), 256)
     untrained = GAN.from_config(gan.get_config())
     trained_distance = color_histogram_distance(samples, held_out)
     untrained_distance = color_histogram_distance(untrained.generate(256, seed=7), held_out)
-    # The trained generator's colors are at least 3x closer to the data than an untrained one's.
-    assert trained_distance * 3 < untrained_distance, (trained_distance, untrained_distance)
+    # The trained generator's colors are at least 2.5x closer to the data than an untrained
+    # one's (256 samples; the cards give the 1,024-sample figures and FSD).
+    assert trained_distance * 2.5 < untrained_distance, (trained_distance, untrained_distance)
     # The card's training configuration came along: the model continues training as it was.
     assert gan.d_steps == card["training"]["compile"]["d_steps"]
 
@@ -276,8 +279,10 @@ def test_conditional_entry_draws_the_class_it_is_asked_for(tmp_path):
     report = evaluate(gan, "accuracy", data=card["dataset"]["spec"], num_samples=600,
                       cache_dir=tmp_path)
     accuracy = report["metrics"]["accuracy"]
-    # Far above chance (1/6) and as the card says (its 2,048 samples vs these 600).
-    assert accuracy["overall"] > 0.3
+    # Far above chance (1/6) and as the card says (its 2,048 samples vs these 600); four of
+    # the six classes are recognized in most samples (star and cross lag, see the card).
+    assert accuracy["overall"] > 0.6
     assert abs(accuracy["overall"] - stated["value"]) < 0.08
-    assert accuracy["per_class"]["square"] > 0.6
+    for name in ("circle", "square", "triangle", "ring"):
+        assert accuracy["per_class"][name] > 0.7, (name, accuracy["per_class"])
 
