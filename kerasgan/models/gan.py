@@ -1,83 +1,26 @@
-"""The adversarial base model: a generator, a discriminator and the training step."""
-
-import copy
+"""The latent GAN: a generator of latents (and labels), a discriminator and their update."""
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgan.losses import get_loss, gradient_penalty, r1_penalty
+from kerasgan.losses import gradient_penalty, r1_penalty
 from kerasgan.losses.penalties import WeightClip
+from kerasgan.models.base import (
+    AdversarialModel,
+    loss_pair,
+    replica_info,
+    uniform_or_normal,
+)
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
-# Offsets that keep the seeded draws of one step apart from each other.
-_DRAWS_PER_STEP = 64
 _NOISE_DRAW, _EPSILON_DRAW, _LABEL_DRAW = 0, 32, 48
 _FAKE_LABELS = ("uniform", "data")
-
-
-def _as_optimizer(optimizer, default):
-    if optimizer is None:
-        return keras.optimizers.get(default)
-    if isinstance(optimizer, (str, dict)):
-        return keras.optimizers.get(optimizer)
-    return optimizer
-
-
-def _inner(optimizer):
-    return optimizer.inner_optimizer if isinstance(
-        optimizer, keras.optimizers.LossScaleOptimizer
-    ) else optimizer
-
-
-def _replica_info():
-    """(replica id, number of replicas) of the current replica context."""
-    context = tf.distribute.get_replica_context()
-    if context is None:  # cross-replica context: eager sampling, callbacks
-        return 0, 1
-    return context.replica_id_in_sync_group, context.num_replicas_in_sync
-
-
-def _apply_gradients(optimizer, grads, variables):
-    """`optimizer.apply`, with the loss-scale skip decided over all replicas.
-
-    Keras 3.15's `LossScaleOptimizer` decides whether to skip a step from the
-    first replica's local gradients only (it assumes they were all-reduced,
-    which happens later, inside the inner optimizer), so another replica's
-    overflow is applied as NaN. Here every replica's gradients are made
-    non-finite when any replica's are, so all replicas skip together.
-    """
-    context = tf.distribute.get_replica_context()
-    if (
-        isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
-        and context is not None
-        and context.num_replicas_in_sync > 1
-    ):
-        def all_finite(strategy, local_finite):
-            return tf.reduce_all(tf.stack(strategy.experimental_local_results(local_finite)))
-
-        finite = context.merge_call(all_finite, args=(optimizer.check_finite(grads),))
-        poison = tf.where(finite, 0.0, float("nan"))
-        grads = [None if g is None else g + tf.cast(poison, g.dtype) for g in grads]
-    optimizer.apply(grads, variables)
-
-
-def _regularization(network):
-    """The network's own losses (weight regularizers such as BigGAN's orthogonal one).
-
-    Each replica computes the same value and the gradients are summed over
-    replicas, so each replica adds its 1/N share.
-    """
-    losses = network.losses
-    if not losses:
-        return tf.constant(0.0)
-    total = tf.add_n([tf.cast(loss, tf.float32) for loss in losses])
-    _, num_replicas = _replica_info()
-    return total / float(num_replicas)
+_DCGAN_ADAM = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class GAN(keras.Model):
+class GAN(AdversarialModel):
     """A GAN trained with `fit`: a generator, a discriminator and the step.
 
     Unconditional by default. With `num_classes` set it is class-conditional:
@@ -133,6 +76,8 @@ class GAN(keras.Model):
     (2, 32, 32, 3)
     """
 
+    task = "unconditional"
+
     def __init__(
         self,
         generator,
@@ -146,7 +91,8 @@ class GAN(keras.Model):
         fake_labels="uniform",
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, ema_decay=ema_decay, ema_start_step=ema_start_step,
+                         **kwargs)
         if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
             raise ValueError(f"`num_classes` must be an integer >= 2 or None. "
                              f"Received: num_classes={num_classes!r}")
@@ -160,34 +106,16 @@ class GAN(keras.Model):
                 f"`latent_distribution` must be one of {_LATENT_DISTRIBUTIONS}. "
                 f"Received: latent_distribution={latent_distribution!r}"
             )
-        if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"`ema_decay` must be in [0, 1). Received: ema_decay={ema_decay}")
         self.generator = generator
         self.discriminator = discriminator
         if latent_dim is None:
             latent_dim = self._generator_latent_dim()
         self.latent_dim = int(latent_dim)
         self.latent_distribution = latent_distribution
-        self.ema_decay = ema_decay
-        self.ema_start_step = int(ema_start_step)
-        self.seed = int(seed)
-        self.ema_generator = None
-        if ema_decay is not None:
-            self.ema_generator = generator.__class__.from_config(generator.get_config())
-            self.ema_generator.name = f"{generator.name}_ema"
-            self.ema_generator.set_weights(generator.get_weights())
-            self.ema_generator.trainable = False
-        # Generator updates done so far; seeds the noise and drives the EMA schedule.
-        self.step_counter = self.add_weight(
-            shape=(),
-            dtype="int64",
-            initializer="zeros",
-            trainable=False,
-            aggregation="only_first_replica",
-            name="step_counter",
-        )
-        self.built = True
-        self._compiled_gan = False
+        self._init_ema()
+        self._init_step_counter()
+        if num_classes is not None:
+            self.task = "class-conditional"
 
     def _generator_latent_dim(self):
         inputs = getattr(self.generator, "inputs", None)
@@ -239,112 +167,61 @@ class GAN(keras.Model):
                 "Penalty weights must be >= 0. Received: "
                 f"gradient_penalty_weight={gradient_penalty_weight}, r1_weight={r1_weight}"
             )
-        if isinstance(loss, str):
-            self._d_loss_fn, self._g_loss_fn = get_loss(loss)
-        else:
-            self._d_loss_fn, self._g_loss_fn = loss
+        self._d_loss_fn, self._g_loss_fn = loss_pair(loss)
         self.loss_name = loss if isinstance(loss, str) else None
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         self.r1_weight = float(r1_weight)
         self.d_steps = int(d_steps)
         self.weight_clip = None if weight_clip is None else float(weight_clip)
         self.reuse_fake_batch = bool(reuse_fake_batch)
-
-        adam = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
-        g_optimizer = _as_optimizer(g_optimizer, adam)
-        d_optimizer = _as_optimizer(d_optimizer, adam)
-        if self._uses_loss_scaling():
-            if not isinstance(g_optimizer, keras.optimizers.LossScaleOptimizer):
-                g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
-            if not isinstance(d_optimizer, keras.optimizers.LossScaleOptimizer):
-                d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
         if self.weight_clip is not None:
             constraint = WeightClip(self.weight_clip)
             for weight in self.discriminator.trainable_weights:
                 weight.constraint = constraint
-        # Optimizer variables must exist in the strategy's scope before `fit`.
-        with self.distribute_strategy.scope():
-            g_optimizer.build(self.generator_variables())
-            d_optimizer.build(self.discriminator_variables())
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_accuracy_tracker = keras.metrics.Mean(name="d_accuracy")
-        self.gp_tracker = keras.metrics.Mean(name="gradient_penalty")
-        self.r1_tracker = keras.metrics.Mean(name="r1_penalty")
-
-        self._gan_compile_config = {
-            "g_optimizer": keras.optimizers.serialize(_inner(g_optimizer)),
-            "d_optimizer": keras.optimizers.serialize(_inner(d_optimizer)),
+        self._build_optimizers(g_optimizer, d_optimizer, _DCGAN_ADAM)
+        self._finish_compile({
             "loss": self.loss_name,
             "gradient_penalty_weight": self.gradient_penalty_weight,
             "r1_weight": self.r1_weight,
             "d_steps": self.d_steps,
             "weight_clip": self.weight_clip,
             "reuse_fake_batch": self.reuse_fake_batch,
-            "jit_compile": jit_compile,
-            "steps_per_execution": steps_per_execution,
-        }
-        # `optimizer` is the generator's: Keras callbacks read `model.optimizer.iterations`.
-        super().compile(
-            optimizer=g_optimizer,
-            jit_compile=jit_compile,
-            steps_per_execution=steps_per_execution,
-            **kwargs,
-        )
-        self._compiled_gan = True
+        }, jit_compile, steps_per_execution, **kwargs)
 
-    def generator_variables(self):
-        """The variables the generator optimizer updates (families with two generators
-        override this)."""
-        return self.generator.trainable_variables
-
-    def discriminator_variables(self):
-        """The variables the discriminator optimizer updates."""
-        return self.discriminator.trainable_variables
-
-    def _uses_loss_scaling(self):
-        policy = getattr(self.generator, "dtype_policy", None)
-        names = {getattr(policy, "name", None), keras.mixed_precision.global_policy().name}
-        return "mixed_float16" in names
-
-    def get_compile_config(self):
-        if not self._compiled_gan:
-            return {}
-        if self._gan_compile_config["loss"] is None:
-            raise ValueError(
-                "A GAN compiled with loss functions (not a registered name) cannot "
-                "serialize its compile config; register the pair with "
-                "`kerasgan.losses.register_loss` and compile with its name."
-            )
-        return dict(self._gan_compile_config)
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
-        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
-        self.compile(**config)
-
-    @property
-    def metrics(self):
-        if not self._compiled_gan:
-            return []
-        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_accuracy_tracker]
+    def tracker_names(self):
+        names = ["d_loss", "g_loss", "d_accuracy"]
         if self.gradient_penalty_weight:
-            trackers.append(self.gp_tracker)
+            names.append("gradient_penalty")
         if self.r1_weight:
-            trackers.append(self.r1_tracker)
-        return trackers
+            names.append("r1_penalty")
+        return tuple(names)
+
+    # ------------------------------------------------------------- protocol
+    def example_inputs(self, n, seed=0):
+        """`n` latents of the model's distribution (numpy)."""
+        rng = np.random.default_rng(seed)
+        shape = (int(n), self.latent_dim)
+        if self.latent_distribution == "uniform":
+            return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+        return rng.standard_normal(shape).astype(np.float32)
+
+    def data_requirements(self):
+        output = self.generator.outputs[0].shape
+        return {"image_size": int(output[1]), "channels": int(output[-1]),
+                "labels": self.conditional}
+
+    def serving_endpoints(self):
+        from kerasgan.models.base import ServingEndpoint
+
+        return [ServingEndpoint("serving_default", self.inference_network(),
+                                latent=self.latent_distribution == "normal",
+                                num_classes=self.num_classes)]
 
     # ------------------------------------------------------------- sampling
     def sample_latents(self, batch_size, seed):
         """Latents for a batch from a stateless `seed` (shape [2] ints)."""
         shape = tf.stack([batch_size, self.latent_dim])
-        if self.latent_distribution == "normal":
-            return tf.random.stateless_normal(shape, seed)
-        return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
+        return uniform_or_normal(shape, seed, self.latent_distribution)
 
     @property
     def conditional(self):
@@ -381,13 +258,13 @@ class GAN(keras.Model):
         if truncation is not None and self.latent_distribution != "normal":
             raise ValueError("The truncation trick applies to normal latents. Received: "
                              f"latent_distribution={self.latent_distribution!r}")
-        if isinstance(num_or_latents, int) and truncation is not None:
+        if isinstance(num_or_latents, (int, np.integer)) and truncation is not None:
             from kerasgan.latent.truncation import truncated_normal
 
-            z = tf.constant(truncated_normal((num_or_latents, self.latent_dim), truncation,
+            z = tf.constant(truncated_normal((int(num_or_latents), self.latent_dim), truncation,
                                              seed=seed))
-        elif isinstance(num_or_latents, int):
-            z = self.sample_latents(num_or_latents, tf.constant([seed, 0], tf.int64))
+        elif isinstance(num_or_latents, (int, np.integer)):
+            z = self.sample_latents(int(num_or_latents), tf.constant([seed, 0], tf.int64))
         else:
             z = tf.convert_to_tensor(num_or_latents, tf.float32)
             if truncation is not None:
@@ -400,9 +277,7 @@ class GAN(keras.Model):
             label_array = self._generation_labels(labels, count)
         elif labels is not None:
             raise ValueError("`labels` were given to an unconditional GAN (num_classes=None).")
-        generator = self.ema_generator if (use_ema and self.ema_generator is not None) else (
-            self.generator
-        )
+        generator = self.inference_network(use_ema=use_ema)
         batches = []
         for start in range(0, count, batch_size):
             batch_labels = None if label_array is None else tf.constant(
@@ -448,81 +323,38 @@ class GAN(keras.Model):
                 "Load the data with the model's image_size and channels."
             )
 
-    def _step_seed(self, draw):
-        step = tf.cast(self.step_counter, tf.int64)
-        return tf.stack([tf.constant(self.seed, tf.int64), step * _DRAWS_PER_STEP + draw])
-
     def _replica_slice(self, values, replica_id, local_batch):
         start = replica_id * local_batch
         return values[start:start + local_batch]
 
-    def _latents_for_replica(self, draw, replica_id, local_batch, global_batch):
-        z = self.sample_latents(global_batch, self._step_seed(_NOISE_DRAW + draw))
-        return self._replica_slice(z, replica_id, local_batch)
+    def _draw(self, batch, draw):
+        """The latents and fake labels of draw `draw`: drawn for the global batch, this
+        replica's slice (one replica and N replicas see the same noise)."""
+        replica_id, local, global_batch = batch["replica_id"], batch["local"], batch["global"]
+        z = self.sample_latents(global_batch, self.step_seed(_NOISE_DRAW + draw))
+        z = self._replica_slice(z, replica_id, local)
+        labels = None
+        if self.conditional and self.fake_labels == "data":
+            labels = batch["labels"]
+        elif self.conditional:
+            labels = tf.random.stateless_uniform(
+                tf.reshape(global_batch, [1]), self.step_seed(_LABEL_DRAW + draw),
+                minval=0, maxval=self.num_classes, dtype=tf.int32,
+            )
+            labels = self._replica_slice(labels, replica_id, local)
+        return z, labels
 
-    def _epsilon_for_replica(self, draw, replica_id, local_batch, global_batch):
+    def _epsilon(self, batch, draw):
         eps = tf.random.stateless_uniform(
-            tf.reshape(global_batch, [1]), self._step_seed(_EPSILON_DRAW + draw)
-        )
-        return self._replica_slice(eps, replica_id, local_batch)
+            tf.reshape(batch["global"], [1]), self.step_seed(_EPSILON_DRAW + draw))
+        return self._replica_slice(eps, batch["replica_id"], batch["local"])
 
     def discriminate(self, images, labels=None, training=True):
         """Discriminator logits in float32."""
         inputs = [images, labels] if self.conditional else images
         return tf.cast(self.discriminator(inputs, training=training), tf.float32)
 
-    def _fake_labels_for_replica(self, draw, replica_id, local_batch, global_batch, real_labels):
-        if not self.conditional:
-            return None
-        if self.fake_labels == "data":
-            return real_labels
-        labels = tf.random.stateless_uniform(
-            tf.reshape(global_batch, [1]), self._step_seed(_LABEL_DRAW + draw),
-            minval=0, maxval=self.num_classes, dtype=tf.int32,
-        )
-        return self._replica_slice(labels, replica_id, local_batch)
-
-    def _real_fake_accuracy(self, real_logits, fake_logits):
-        threshold = 0.5 if self.loss_name in ("least_squares", "lsgan") else 0.0
-        real_ok = tf.cast(tf.reshape(real_logits, [tf.shape(real_logits)[0], -1]) > threshold,
-                          tf.float32)
-        fake_ok = tf.cast(tf.reshape(fake_logits, [tf.shape(fake_logits)[0], -1]) <= threshold,
-                          tf.float32)
-        return 0.5 * (tf.reduce_mean(real_ok) + tf.reduce_mean(fake_ok))
-
-    def _discriminator_update(self, real, fake, draw, replica_id, global_batch,
-                              real_labels=None, fake_labels=None):
-        """One discriminator update; returns (loss, accuracy, gp, r1) per-replica means."""
-        local_batch = tf.shape(real)[0]
-        inv_global = 1.0 / tf.cast(global_batch, tf.float32)
-        variables = self.discriminator.trainable_variables
-        gp = r1 = tf.constant(0.0)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminate(real, real_labels)
-            fake_logits = self.discriminate(fake, fake_labels)
-            per_example = self._d_loss_fn(real_logits, fake_logits)
-            adversarial = per_example
-            if self.gradient_penalty_weight:
-                eps = self._epsilon_for_replica(draw, replica_id, local_batch, global_batch)
-                gp = gradient_penalty(self.discriminator, real, fake, epsilon=eps,
-                                      labels=real_labels)
-                per_example = per_example + self.gradient_penalty_weight * gp
-            if self.r1_weight:
-                r1 = r1_penalty(self.discriminator, real, labels=real_labels)
-                per_example = per_example + 0.5 * self.r1_weight * r1
-            loss = tf.reduce_sum(per_example) * inv_global
-            loss = loss + _regularization(self.discriminator)
-            scaled = self.d_optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled, variables)
-        _apply_gradients(self.d_optimizer, grads, variables)
-        return (
-            tf.reduce_mean(adversarial),
-            self._real_fake_accuracy(real_logits, fake_logits),
-            tf.reduce_mean(gp),
-            tf.reduce_mean(r1),
-        )
-
-    def train_step(self, data):
+    def prepare_batch(self, data):
         real, real_labels = self._unpack(data)
         self._check_images(real)
         real = tf.cast(real, tf.float32)
@@ -536,89 +368,65 @@ class GAN(keras.Model):
             real_labels = tf.cast(tf.reshape(real_labels, [-1]), tf.int32)
         else:
             real_labels = None
-        replica_id, num_replicas = _replica_info()
-        local_batch = tf.shape(real)[0]
-        global_batch = local_batch * num_replicas
-        inv_global = 1.0 / tf.cast(global_batch, tf.float32)
+        replica_id, num_replicas = replica_info()
+        local = tf.shape(real)[0]
+        return {"real": real, "labels": real_labels, "replica_id": replica_id,
+                "local": local, "global": local * num_replicas}
 
+    def discriminator_loss(self, batch, fake, fake_labels, draw):
+        """The discriminator phase's per-example loss and logs."""
+        real, real_labels = batch["real"], batch["labels"]
+        real_logits = self.discriminate(real, real_labels)
+        fake_logits = self.discriminate(fake, fake_labels)
+        adversarial = self._d_loss_fn(real_logits, fake_logits)
+        per_example = adversarial
+        logs = {}
+        if self.gradient_penalty_weight:
+            gp = gradient_penalty(self.discriminator, real, fake,
+                                  epsilon=self._epsilon(batch, draw), labels=real_labels)
+            per_example = per_example + self.gradient_penalty_weight * gp
+            logs["gradient_penalty"] = tf.reduce_mean(gp)
+        if self.r1_weight:
+            r1 = r1_penalty(self.discriminator, real, labels=real_labels)
+            per_example = per_example + 0.5 * self.r1_weight * r1
+            logs["r1_penalty"] = tf.reduce_mean(r1)
+        threshold = 0.5 if self.loss_name in ("least_squares", "lsgan") else 0.0
+        logs["d_loss"] = tf.reduce_mean(adversarial)
+        logs["d_accuracy"] = self.real_fake_accuracy(real_logits, fake_logits, threshold)
+        return per_example, logs
+
+    def update(self, batch):
+        """`d_steps` discriminator phases, each on a fresh batch of noise, then the generator
+        phase (which, with `reuse_fake_batch`, runs the last discriminator phase on its own
+        fake batch first)."""
         separate_updates = self.d_steps - 1 if self.reuse_fake_batch else self.d_steps
-        d_results = None
+        d_logs = {}
         for draw in range(separate_updates):
-            z = self._latents_for_replica(draw, replica_id, local_batch, global_batch)
-            labels = self._fake_labels_for_replica(draw, replica_id, local_batch, global_batch,
-                                                   real_labels)
+            z, labels = self._draw(batch, draw)
             fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
-            d_results = self._discriminator_update(real, fake, draw, replica_id, global_batch,
-                                                   real_labels, labels)
+            d_logs = self.run_phase("discriminator", lambda fake=fake, labels=labels, draw=draw:
+                                    self.discriminator_loss(batch, fake, labels, draw))
 
-        g_variables = self.generator.trainable_variables
         g_draw = self.d_steps - 1 if self.reuse_fake_batch else self.d_steps
-        z = self._latents_for_replica(g_draw, replica_id, local_batch, global_batch)
-        labels = self._fake_labels_for_replica(g_draw, replica_id, local_batch, global_batch,
-                                               real_labels)
-        with tf.GradientTape() as tape:
+        z, labels = self._draw(batch, g_draw)
+
+        def generator_loss():
+            nonlocal d_logs
             fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
             if self.reuse_fake_batch:
-                with tape.stop_recording():
-                    d_results = self._discriminator_update(
-                        real, tf.stop_gradient(fake), g_draw, replica_id, global_batch,
-                        real_labels, labels,
-                    )
-            fake_logits = self.discriminate(fake, labels)
-            g_per_example = self._g_loss_fn(fake_logits)
-            g_loss = tf.reduce_sum(g_per_example) * inv_global
-            g_loss = g_loss + _regularization(self.generator)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        grads = tape.gradient(scaled, g_variables)
-        _apply_gradients(self.g_optimizer, grads, g_variables)
-        self.step_counter.assign_add(1)
-        if self.ema_generator is not None:
-            self._update_ema()
+                d_logs = self.run_phase("discriminator", lambda: self.discriminator_loss(
+                    batch, tf.stop_gradient(fake), labels, g_draw))
+            return self._g_loss_fn(self.discriminate(fake, labels))
 
-        d_loss, d_accuracy, gp, r1 = d_results
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(tf.reduce_mean(g_per_example))
-        self.d_accuracy_tracker.update_state(d_accuracy)
-        if self.gradient_penalty_weight:
-            self.gp_tracker.update_state(gp)
-        if self.r1_weight:
-            self.r1_tracker.update_state(r1)
-        return {m.name: m.result() for m in self.metrics}
-
-    def _update_ema(self):
-        step = tf.cast(self.step_counter, tf.float32)
-        decay = tf.where(step <= float(self.ema_start_step), 0.0, float(self.ema_decay))
-        # The EMA copy is frozen (trainable=False), so pair the full weight lists;
-        # trainable weights are averaged, the rest (batch-norm statistics) copied.
-        pairs = [
-            (e.value, w.value, w.trainable)
-            for e, w in zip(self.ema_generator.weights, self.generator.weights)
-        ]
-
-        def merge_fn(strategy, decay):
-            for ema_var, var, averaged in pairs:
-                def update(e, w, d, averaged=averaged):
-                    d = tf.cast(d, e.dtype) if averaged else tf.zeros([], e.dtype)
-                    return e.assign(d * e + (1.0 - d) * tf.cast(w, e.dtype))
-
-                strategy.extended.update(ema_var, update, args=(var, decay), group=False)
-
-        tf.__internal__.distribute.interim.maybe_merge_call(
-            merge_fn, self.distribute_strategy, decay
-        )
-
-    def sync_ema(self):
-        """Copies the generator's weights into the EMA generator."""
-        if self.ema_generator is not None:
-            self.ema_generator.set_weights(self.generator.get_weights())
+        g_logs = self.run_phase("generator", generator_loss)
+        return {**d_logs, "g_loss": g_logs["loss"]}
 
     # ------------------------------------------------------- serialization
     def get_config(self):
         return {
             "name": self.name,
             "trainable": self.trainable,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            **self._network_config(("generator", "discriminator")),
             "latent_dim": self.latent_dim,
             "latent_distribution": self.latent_distribution,
             "ema_decay": self.ema_decay,
@@ -630,7 +438,4 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
-        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
-        return cls(**config)
+        return cls(**cls._deserialize_networks(config, ("generator", "discriminator")))

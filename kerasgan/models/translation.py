@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgan.losses import get_loss
-from kerasgan.models.gan import GAN
+from kerasgan.models.base import AdversarialModel, ServingEndpoint, pixel_mean
 
 GAN_MODES = {
     # mode: (registered loss, D factor, G factor) turning the registry's losses into GANLoss's.
@@ -31,6 +31,10 @@ GAN_MODES = {
     "lsgan": ("least_squares", 1.0, 2.0),
 }
 _UNSUPPORTED = ("gradient_penalty_weight", "r1_weight", "weight_clip")
+_OFFICIAL_ADAM = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+
+__all__ = ["GAN_MODES", "LinearDecay", "TranslationGAN", "gan_mode_losses", "pixel_mean",
+           "translation_optimizers"]
 
 
 def gan_mode_losses(gan_mode):
@@ -44,62 +48,81 @@ def gan_mode_losses(gan_mode):
             lambda fake: g_factor * g_loss(fake))
 
 
-def pixel_mean(values):
-    """Per-example mean over every axis but the first, in float32."""
-    values = tf.cast(values, tf.float32)
-    return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
+class TranslationGAN(AdversarialModel):
+    """The shared base of the image-to-image GANs; not used directly.
 
-
-class TranslationGAN(GAN):
-    """Shared parts of the image-to-image GANs; not used directly.
-
-    Subclasses define `train_step`, `get_config` and the extra trackers
-    (`_extra_trackers`).
+    Generators map images to images: no latents and no labels. Subclasses set
+    their networks, call `_finish_init()`, and define `update`, `prepare_batch`,
+    `get_config` and the extra tracker names (`extra_tracker_names`).
     """
 
-    translation = True
-
-    def __init__(self, generator, discriminator, gan_mode="vanilla", seed=0, **kwargs):
+    def __init__(self, generator, discriminator, gan_mode="vanilla", seed=0, ema_decay=None,
+                 ema_start_step=0, **kwargs):
+        super().__init__(seed=seed, ema_decay=ema_decay, ema_start_step=ema_start_step,
+                         **kwargs)
         self.gan_mode = gan_mode
         self._gan_d_loss, self._gan_g_loss = gan_mode_losses(gan_mode)
-        super().__init__(generator, discriminator, latent_dim=0, seed=seed, **kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+
+    def _finish_init(self):
+        self._init_ema()
+        self._init_step_counter()
 
     # ------------------------------------------------------------- compile
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+    def compile(self, g_optimizer=None, d_optimizer=None, loss=None, gradient_penalty_weight=0.0,
+                r1_weight=0.0, d_steps=1, weight_clip=None, reuse_fake_batch=True,
+                jit_compile=False, steps_per_execution=1, **kwargs):
         """Adam(2e-4, beta_1=0.5) for both sides by default, as the official code.
 
-        The adversarial loss is fixed by the model's `gan_mode`; a `loss` in
-        `kwargs` (from a saved compile config) must agree with it. One
+        The adversarial loss is fixed by the model's `gan_mode`; a `loss` (from a
+        saved compile config or a recipe flag) must agree with it. One
         discriminator update per generator update; no penalties.
         """
-        loss = kwargs.pop("loss", None)
         registered = GAN_MODES[self.gan_mode][0]
         if loss not in (None, registered):
             raise ValueError(f"{type(self).__name__} with gan_mode={self.gan_mode!r} trains "
                              f"with the {registered!r} loss. Received: loss={loss!r}")
-        given = {k: kwargs[k] for k in _UNSUPPORTED if kwargs.get(k)}
-        if given or kwargs.get("d_steps", 1) != 1:
+        given = {key: value for key, value in (
+            ("gradient_penalty_weight", gradient_penalty_weight), ("r1_weight", r1_weight),
+            ("weight_clip", weight_clip)) if value}
+        if given or d_steps != 1:
+            given.update({} if d_steps == 1 else {"d_steps": d_steps})
             raise ValueError(f"{type(self).__name__} takes one discriminator step per "
-                             f"generator step and no penalties. Received: {given or kwargs}")
-        super().compile(g_optimizer, d_optimizer, loss=registered, **kwargs)
-        self._extra_trackers = self._make_trackers()
+                             f"generator step and no penalties. Received: {given}")
+        self.loss_name = registered
+        self._build_optimizers(g_optimizer, d_optimizer, _OFFICIAL_ADAM)
+        self._finish_compile({
+            "loss": registered, "gradient_penalty_weight": 0.0, "r1_weight": 0.0,
+            "d_steps": 1, "weight_clip": None, "reuse_fake_batch": bool(reuse_fake_batch),
+        }, jit_compile, steps_per_execution, **kwargs)
 
-    def _make_trackers(self):
-        return []
+    def extra_tracker_names(self):
+        return ()
 
-    @property
-    def metrics(self):
-        return super().metrics + list(getattr(self, "_extra_trackers", [])) if (
-            self._compiled_gan) else []
+    def tracker_names(self):
+        return ("d_loss", "g_loss", "d_accuracy", *self.extra_tracker_names())
 
-    # ------------------------------------------------------------ inference
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
-
+    # ------------------------------------------------------------ protocol
     @property
     def image_shape(self):
         """(height, width, channels) of the generator's input."""
         return tuple(self.generator.inputs[0].shape[1:])
+
+    def example_inputs(self, n, seed=0):
+        """`n` input images in [-1, 1] (numpy)."""
+        rng = np.random.default_rng(seed)
+        return rng.uniform(-1.0, 1.0, (int(n), *self.image_shape)).astype(np.float32)
+
+    def data_requirements(self):
+        return {"image_size": int(self.image_shape[0]), "channels": int(self.image_shape[-1])}
+
+    def serving_endpoints(self):
+        return [ServingEndpoint("serving_default", self.inference_network())]
+
+    # ------------------------------------------------------------ inference
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
 
     def _check_inputs(self, images, what="images", shape=None):
         shape = shape or self.image_shape
@@ -111,10 +134,28 @@ class TranslationGAN(GAN):
                              f"in [-1, 1]. Received: {what} of shape {np.shape(images)}")
         return array
 
-    def translate(self, images, batch_size=16, **kwargs):
-        """Translates images in [-1, 1] (NHWC) with the generator in inference mode."""
-        array = self._check_inputs(images)
-        return self._batched(self.generator, array, batch_size)
+    def translate(self, images, batch_size=16, endpoint=None, use_ema=True):
+        """Translates images in [-1, 1] (NHWC) with the generator in inference mode.
+
+        `endpoint` names one of `serving_endpoints()` (default: the first).
+        """
+        network = self._endpoint_network(endpoint, use_ema)
+        array = self._check_inputs(images, shape=tuple(network.inputs[0].shape[1:]))
+        return self._batched(network, array, batch_size)
+
+    def _endpoint_network(self, endpoint, use_ema=True):
+        if endpoint is None:
+            return self.inference_network(use_ema=use_ema)
+        names = [e.name for e in self.serving_endpoints()]
+        if endpoint not in names:
+            raise ValueError(f"`endpoint` must be one of {names}. Received: "
+                             f"endpoint={endpoint!r}")
+        attribute = self.endpoint_attribute(endpoint)
+        return self.inference_network(attribute, use_ema=use_ema)
+
+    def endpoint_attribute(self, endpoint):
+        """The generator attribute behind a serving endpoint."""
+        return "generator"
 
     @staticmethod
     def _batched(network, array, batch_size):
@@ -123,7 +164,7 @@ class TranslationGAN(GAN):
         return np.concatenate(outputs, axis=0)
 
     def generate(self, images, seed=0, use_ema=True, batch_size=16, labels=None,
-                 truncation=None, **kwargs):
+                 truncation=None, endpoint=None):
         """Image-to-image models translate: `generate(images)` is `translate(images)`."""
         if isinstance(images, (int, np.integer)):
             raise ValueError(f"{type(self).__name__} translates images: pass input images "
@@ -131,7 +172,7 @@ class TranslationGAN(GAN):
                              f"of samples. Received: {images!r}")
         if labels is not None or truncation is not None:
             raise ValueError(f"{type(self).__name__} takes no labels or truncation.")
-        return self.translate(images, batch_size=batch_size, **kwargs)
+        return self.translate(images, batch_size=batch_size, endpoint=endpoint, use_ema=use_ema)
 
     # -------------------------------------------------------------- training
     def _pair(self, data, what):
@@ -140,23 +181,20 @@ class TranslationGAN(GAN):
         raise ValueError(f"{type(self).__name__} trains on {what}. Received: a single tensor; "
                          "pass fit(x=inputs, y=targets) or a dataset of pairs.")
 
-    def _global_scale(self):
-        from kerasgan.models.gan import _replica_info
+    def judge(self, discriminator, images):
+        """A discriminator's logits in float32 (training mode)."""
+        return tf.cast(discriminator(images, training=True), tf.float32)
 
-        replica_id, num_replicas = _replica_info()
-        return replica_id, num_replicas
-
-    def _track(self, d_loss, g_loss, d_accuracy, extra=()):
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_accuracy_tracker.update_state(d_accuracy)
-        for tracker, value in zip(self._extra_trackers, extra):
-            tracker.update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+    @classmethod
+    def from_config(cls, config):
+        return cls(**cls._deserialize_networks(config, ("generator", "discriminator")))
 
     def _base_config(self):
-        return {"name": self.name, "trainable": self.trainable, "gan_mode": self.gan_mode,
-                "seed": self.seed}
+        config = {"name": self.name, "trainable": self.trainable, "gan_mode": self.gan_mode,
+                  "seed": self.seed}
+        if self.ema_decay is not None:
+            config.update(ema_decay=self.ema_decay, ema_start_step=self.ema_start_step)
+        return config
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -208,3 +246,26 @@ def translation_optimizers(learning_rate=2e-4, constant_steps=None, decay_steps=
         learning_rate = LinearDecay(learning_rate, constant_steps or 0, decay_steps)
     return {key: keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5)
             for key in ("g_optimizer", "d_optimizer")}
+
+
+def linear_decay_schedule(settings, total_steps):
+    """A recipe schedule: both optimizers at their base rate for the first half of the run,
+    then linearly to 0 at its last step (the official `lr_policy="linear"`, per step)."""
+    settings = dict(settings)
+    constant = total_steps // 2
+    for key in ("g_optimizer", "d_optimizer"):
+        optimizer = {**settings[key], "config": dict(settings[key].get("config", {}))}
+        rate = optimizer["config"].get("learning_rate", 2e-4)
+        if isinstance(rate, dict):  # already scheduled
+            continue
+        optimizer["config"]["learning_rate"] = keras.saving.serialize_keras_object(
+            LinearDecay(float(rate), constant_steps=constant,
+                        decay_steps=max(1, total_steps - constant)))
+        settings[key] = optimizer
+    return settings
+
+
+def patch_layers_for(image_size):
+    """PatchGAN depth for an image side: the 70x70 PatchGAN (3 layers) needs 24 px and more;
+    smaller images get fewer layers."""
+    return 3 if image_size >= 24 else (2 if image_size >= 12 else 1)

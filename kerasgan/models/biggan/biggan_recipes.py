@@ -5,6 +5,7 @@ import tensorflow as tf
 from kerasgan.models.biggan.biggan_discriminator import BigGANDiscriminator
 from kerasgan.models.biggan.biggan_generator import BigGANGenerator
 from kerasgan.models.gan import GAN
+from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
 
 
 def _adam(learning_rate):
@@ -54,3 +55,23 @@ def build_biggan(num_classes=1000, image_size=128, latent_dim=120, base_filters=
     if compile:
         gan.compile(**{**BIGGAN_COMPILE, **(compile_args or {})})
     return gan
+
+
+def _recipe_builder(image_size=64, attention_resolution=None, **kwargs):
+    # The official 128x128 model attends at 64x64: half the image side.
+    return build_biggan(image_size=image_size,
+                        attention_resolution=attention_resolution or image_size // 2,
+                        compile=False, **kwargs)
+
+
+register_recipe(Recipe(
+    name="biggan", family="biggan",
+    description="BigGAN (Brock et al., 2019): skip-z, shared embedding, hinge loss, 2 D steps, "
+                "G EMA.",
+    task="class-conditional", builder=_recipe_builder,
+    arguments=image_arguments(image_size=64) + (
+        Argument("attention_resolution", int, None,
+                 "feature-map side of the self-attention (default: half the image)"),
+    ),
+    compile=BIGGAN_COMPILE,
+))

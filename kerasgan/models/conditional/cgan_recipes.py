@@ -5,6 +5,7 @@ import tensorflow as tf
 from kerasgan.models.conditional.cgan_discriminator import CGANDiscriminator
 from kerasgan.models.conditional.cgan_generator import CGANGenerator
 from kerasgan.models.gan import GAN
+from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
 
 _CGAN_COMPILE = {
     "loss": "non_saturating",
@@ -54,3 +55,15 @@ def build_cgan(num_classes, image_size=32, channels=3, latent_dim=100, embedding
     if compile:
         gan.compile(**{**_CGAN_COMPILE, **(compile_args or {})})
     return gan
+
+
+register_recipe(Recipe(
+    name="cgan", family="conditional",
+    description="Conditional GAN (Mirza & Osindero, 2014) on DCGAN networks; labeled data.",
+    task="class-conditional",
+    builder=lambda **kwargs: build_cgan(compile=False, **kwargs),
+    arguments=image_arguments(image_size=64) + (
+        Argument("fake_labels", str, None, "labels of generated batches: uniform draws or "
+                 "the real batch's", choices=("uniform", "data")),),
+    compile=_CGAN_COMPILE,
+))

@@ -5,8 +5,8 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgan.losses import get_loss
-from kerasgan.models.gan import _apply_gradients, _regularization
-from kerasgan.models.translation import TranslationGAN, pixel_mean
+from kerasgan.models.base import ServingEndpoint, pixel_mean
+from kerasgan.models.translation import TranslationGAN
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -48,6 +48,8 @@ class ContextEncoder(TranslationGAN):
     (2, 32, 32, 3)
     """
 
+    task = "inpainting"
+
     def __init__(self, generator, discriminator, reconstruction_weight=0.999,
                  adversarial_weight=0.001, overlap=4, overlap_weight=10.0, seed=0, **kwargs):
         for key, value in (("reconstruction_weight", reconstruction_weight),
@@ -79,51 +81,54 @@ class ContextEncoder(TranslationGAN):
         inner = slice(overlap, hole_size - overlap)
         weights[inner, inner] = 1.0
         self._l2_weights = weights
+        self._finish_init()
 
-    def _make_trackers(self):
-        return [keras.metrics.Mean(name="l2_loss")]
+    def extra_tracker_names(self):
+        return ("l2_loss",)
+
+    def data_requirements(self):
+        return {**super().data_requirements(), "hole_size": self.hole_size,
+                "overlap": self.overlap}
 
     def crop_center(self, images):
         """The hole region `[offset, offset + hole_size)` of full-size images."""
         o, h = self.hole_offset, self.hole_size
         return images[:, o:o + h, o:o + h]
 
-    def train_step(self, data):
+    def prepare_batch(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             raise ValueError("ContextEncoder trains on (masked_images, targets[, masks]) from "
                              "kerasgan.data.load_inpainting(mask='center'). Received: a single "
                              "tensor.")
-        masked = tf.cast(data[0], tf.float32)
-        real = self.crop_center(tf.cast(data[1], tf.float32))
-        _, num_replicas = self._global_scale()
-        inv_global = 1.0 / tf.cast(tf.shape(masked)[0] * num_replicas, tf.float32)
+        return tf.cast(data[0], tf.float32), self.crop_center(tf.cast(data[1], tf.float32))
 
-        g_variables = self.generator_variables()
-        with tf.GradientTape() as g_tape:
+    def discriminator_loss(self, real, fake):
+        real_logits = self.discriminate(real)
+        fake_logits = self.discriminate(fake)
+        per_example = self._gan_d_loss(real_logits, fake_logits)
+        return per_example, {"d_loss": tf.reduce_mean(per_example),
+                             "d_accuracy": self.real_fake_accuracy(real_logits, fake_logits)}
+
+    def discriminate(self, images):
+        return self.judge(self.discriminator, images)
+
+    def update(self, batch):
+        masked, real = batch
+        d_logs = {}
+
+        def generator_loss():
+            nonlocal d_logs
             fake = tf.cast(self.generator(masked, training=True), tf.float32)
-            with g_tape.stop_recording():
-                d_loss, d_accuracy = self._discriminator_step(real, tf.stop_gradient(fake),
-                                                              inv_global)
+            d_logs = self.run_phase("discriminator", lambda: self.discriminator_loss(
+                real, tf.stop_gradient(fake)))
             adversarial = self._gan_g_loss(self.discriminate(fake))
             l2 = pixel_mean(tf.constant(self._l2_weights) * tf.square(fake - real))
             per_example = self.adversarial_weight * adversarial + self.reconstruction_weight * l2
-            g_loss = tf.reduce_sum(per_example) * inv_global + _regularization(self.generator)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        _apply_gradients(self.g_optimizer, g_tape.gradient(scaled, g_variables), g_variables)
-        self.step_counter.assign_add(1)
-        return self._track(d_loss, tf.reduce_mean(adversarial), d_accuracy,
-                           [tf.reduce_mean(l2)])
+            return per_example, {"g_loss": tf.reduce_mean(adversarial),
+                                 "l2_loss": tf.reduce_mean(l2)}
 
-    def _discriminator_step(self, real, fake, inv_global):
-        variables = self.discriminator_variables()
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminate(real)
-            fake_logits = self.discriminate(fake)
-            per_example = self._gan_d_loss(real_logits, fake_logits)
-            loss = tf.reduce_sum(per_example) * inv_global + _regularization(self.discriminator)
-            scaled = self.d_optimizer.scale_loss(loss)
-        _apply_gradients(self.d_optimizer, tape.gradient(scaled, variables), variables)
-        return tf.reduce_mean(per_example), self._real_fake_accuracy(real_logits, fake_logits)
+        g_logs = self.run_phase("generator", generator_loss)
+        return {**d_logs, **g_logs}
 
     # ------------------------------------------------------------ inference
     def paste(self, masked_images, centers):
@@ -134,11 +139,15 @@ class ContextEncoder(TranslationGAN):
         return PasteCenter(self.image_size, self.hole_offset, self.hole_size, self.overlap,
                            name=name)
 
-    def inpaint(self, masked_images, batch_size=16):
+    def inpaint(self, masked_images, batch_size=16, use_ema=True):
         """Completed images: the input with the predicted center pasted in (numpy)."""
         array = self._check_inputs(masked_images, "masked_images")
-        centers = self._batched(self.generator, array, batch_size)
+        centers = self._batched(self.inference_network(use_ema=use_ema), array, batch_size)
         return np.asarray(self.paste(array, centers))
+
+    def prepare_inputs(self, images):
+        """Whole images -> the generator's input: their centers masked (`mask_center`)."""
+        return self.mask_center(images)
 
     def mask_center(self, images):
         """Full images in [-1, 1] -> the generator's input: the hole (but its `overlap`
@@ -149,9 +158,15 @@ class ContextEncoder(TranslationGAN):
         _, fill = center_masks(self.image_size, self.hole_size, self.overlap)
         return array * (1.0 - fill) + np.asarray(FILL_VALUE, np.float32) * fill
 
-    def translate(self, images, batch_size=16, **kwargs):
+    def translate(self, images, batch_size=16, endpoint=None, use_ema=True):
         """`inpaint`: the images with their centers predicted."""
-        return self.inpaint(images, batch_size)
+        self._endpoint_network(endpoint)  # validates the name
+        return self.inpaint(images, batch_size, use_ema=use_ema)
+
+    def serving_endpoints(self):
+        """`image` (masked) -> `images` (completed): the prediction pasted into the input."""
+        return [ServingEndpoint("serving_default", self.inference_network(),
+                                wrap=self.serving_model)]
 
     def serving_model(self, generator):
         """The export graph: `image` (masked) -> `images` (completed), on a float32 generator."""

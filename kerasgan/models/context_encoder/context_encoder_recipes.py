@@ -5,6 +5,7 @@ import tensorflow as tf
 from kerasgan.models.context_encoder.context_encoder_gan import ContextEncoder
 from kerasgan.models.context_encoder.context_encoder_generator import ContextEncoderGenerator
 from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
+from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
 
 
 def _adam(learning_rate):
@@ -43,3 +44,17 @@ def build_context_encoder(image_size=128, hole_size=None, channels=3, base_filte
     if compile:
         gan.compile(**{**CONTEXT_ENCODER_COMPILE, **(compile_args or {})})
     return gan
+
+
+register_recipe(Recipe(
+    name="context_encoder", family="context_encoder",
+    description="Context Encoder (Pathak et al., 2016): center inpainting, L2 + 0.001 GAN; any "
+                "images.",
+    task="inpainting",
+    builder=lambda image_size=64, **kwargs: build_context_encoder(
+        image_size=image_size, compile=False, **kwargs),
+    arguments=image_arguments(image_size=64, base_filters=64, latent_dim=False) + (
+        Argument("bottleneck_dim", int, None, "channels of the bottleneck (4000)"),
+    ),
+    compile={"loss": "non_saturating", "d_steps": 1, **CONTEXT_ENCODER_COMPILE},
+))

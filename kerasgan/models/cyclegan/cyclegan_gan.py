@@ -5,9 +5,9 @@ import copy
 import keras
 import tensorflow as tf
 
+from kerasgan.models.base import ServingEndpoint, pixel_mean, replica_info
 from kerasgan.models.cyclegan.image_pool import ImagePool
-from kerasgan.models.gan import _apply_gradients, _regularization
-from kerasgan.models.translation import TranslationGAN, pixel_mean
+from kerasgan.models.translation import TranslationGAN
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 _POOL_DRAW_A, _POOL_DRAW_B = 1, 2
@@ -60,6 +60,10 @@ class CycleGAN(TranslationGAN):
     (2, 16, 16, 3)
     """
 
+    task = "unpaired"
+    generator_attributes = ("generator", "generator_ba")
+    discriminator_attributes = ("discriminator", "discriminator_a")
+
     def __init__(self, generator, generator_ba, discriminator, discriminator_a,
                  cycle_weight=10.0, identity_weight=0.5, pool_size=50, gan_mode="lsgan", seed=0,
                  **kwargs):
@@ -92,28 +96,34 @@ class CycleGAN(TranslationGAN):
                              f"A {shape_a}, B {shape_b}; pass identity_weight=0.")
         self.pool_a = ImagePool(self.pool_size, shape_a, name="pool_a")
         self.pool_b = ImagePool(self.pool_size, shape_b, name="pool_b")
+        self._finish_init()
 
-    def generator_variables(self):
-        return self.generator.trainable_variables + self.generator_ba.trainable_variables
-
-    def discriminator_variables(self):
-        return self.discriminator.trainable_variables + self.discriminator_a.trainable_variables
-
-    def _make_trackers(self):
-        return [keras.metrics.Mean(name="cycle_loss"), keras.metrics.Mean(name="identity_loss")]
+    def extra_tracker_names(self):
+        return ("cycle_loss", "identity_loss")
 
     # ------------------------------------------------------------ inference
-    def translate(self, images, batch_size=16, direction="a_to_b"):
-        """Translates images in [-1, 1]: `direction` `"a_to_b"` (default) or `"b_to_a"`."""
-        network = self.direction_generator(direction)
-        array = self._check_inputs(images, shape=tuple(network.inputs[0].shape[1:]))
-        return self._batched(network, array, batch_size)
+    def serving_endpoints(self):
+        """Both directions: `a_to_b` (the default signature) and `b_to_a`."""
+        return [ServingEndpoint(direction, self.inference_network(self.endpoint_attribute(
+            direction))) for direction in DIRECTIONS]
 
-    def direction_generator(self, direction):
+    def endpoint_attribute(self, endpoint):
+        return "generator" if endpoint == "a_to_b" else "generator_ba"
+
+    def translate(self, images, batch_size=16, direction="a_to_b", endpoint=None, use_ema=True):
+        """Translates images in [-1, 1]: `direction` `"a_to_b"` (default) or `"b_to_a"`."""
         if direction not in DIRECTIONS:
             raise ValueError(f"`direction` must be one of {DIRECTIONS}. "
                              f"Received: direction={direction!r}")
-        return self.generator if direction == "a_to_b" else self.generator_ba
+        return super().translate(images, batch_size, endpoint=endpoint or direction,
+                                 use_ema=use_ema)
+
+    def direction_generator(self, direction):
+        """The generator of one direction (its EMA copy where there is one)."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"`direction` must be one of {DIRECTIONS}. "
+                             f"Received: direction={direction!r}")
+        return self.inference_network(self.endpoint_attribute(direction))
 
     def cycle(self, images, direction="a_to_b", batch_size=16):
         """The round trip: A -> B -> A for `"a_to_b"`, B -> A -> B for `"b_to_a"`."""
@@ -121,72 +131,70 @@ class CycleGAN(TranslationGAN):
         return self.translate(self.translate(images, batch_size, direction), batch_size, other)
 
     # -------------------------------------------------------------- training
-    def _pool_seed(self, draw):
-        step = tf.cast(self.step_counter, tf.int64)
-        return tf.stack([tf.constant(self.seed, tf.int64), step * 64 + draw])
-
     def _pooled(self, pool, fake, draw, replica_id, num_replicas):
         """The pool's answer for this replica's share of the global batch of fakes."""
         fake = tf.stop_gradient(fake)
         context = tf.distribute.get_replica_context()
         if num_replicas == 1 or context is None:
-            return pool.query(fake, self._pool_seed(draw))
+            return pool.query(fake, self.step_seed(draw))
         everything = context.all_gather(fake, axis=0)
-        pooled = pool.query(everything, self._pool_seed(draw))
+        pooled = pool.query(everything, self.step_seed(draw))
         share = tf.shape(fake)[0]
         return pooled[replica_id * share:(replica_id + 1) * share]
 
-    def train_step(self, data):
-        real_a, real_b = self._pair(data, "(domain A, domain B) image batches")
-        replica_id, num_replicas = self._global_scale()
-        inv_global = 1.0 / tf.cast(tf.shape(real_a)[0] * num_replicas, tf.float32)
+    def prepare_batch(self, data):
+        return self._pair(data, "(domain A, domain B) image batches")
 
-        g_variables = self.generator_variables()
-        with tf.GradientTape() as tape:
-            fake_b = tf.cast(self.generator(real_a, training=True), tf.float32)
-            rec_a = tf.cast(self.generator_ba(fake_b, training=True), tf.float32)
-            fake_a = tf.cast(self.generator_ba(real_b, training=True), tf.float32)
-            rec_b = tf.cast(self.generator(fake_a, training=True), tf.float32)
-            adversarial = (self._gan_g_loss(self._judge(self.discriminator, fake_b))
-                           + self._gan_g_loss(self._judge(self.discriminator_a, fake_a)))
-            cycle = pixel_mean(tf.abs(rec_a - real_a)) + pixel_mean(tf.abs(rec_b - real_b))
-            per_example = adversarial + self.cycle_weight * cycle
-            identity = tf.zeros_like(cycle)
-            if self.identity_weight:
-                same_b = tf.cast(self.generator(real_b, training=True), tf.float32)
-                same_a = tf.cast(self.generator_ba(real_a, training=True), tf.float32)
-                identity = pixel_mean(tf.abs(same_b - real_b)) + pixel_mean(
-                    tf.abs(same_a - real_a))
-                per_example = per_example + self.identity_weight * self.cycle_weight * identity
-            g_loss = tf.reduce_sum(per_example) * inv_global
-            g_loss = g_loss + _regularization(self.generator) + _regularization(self.generator_ba)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        _apply_gradients(self.g_optimizer, tape.gradient(scaled, g_variables), g_variables)
+    def generator_loss(self, real_a, real_b):
+        """Both generators' per-example loss; the fakes go to `self._fakes` for the D phase."""
+        fake_b = tf.cast(self.generator(real_a, training=True), tf.float32)
+        rec_a = tf.cast(self.generator_ba(fake_b, training=True), tf.float32)
+        fake_a = tf.cast(self.generator_ba(real_b, training=True), tf.float32)
+        rec_b = tf.cast(self.generator(fake_a, training=True), tf.float32)
+        adversarial = (self._gan_g_loss(self.judge(self.discriminator, fake_b))
+                       + self._gan_g_loss(self.judge(self.discriminator_a, fake_a)))
+        cycle = pixel_mean(tf.abs(rec_a - real_a)) + pixel_mean(tf.abs(rec_b - real_b))
+        per_example = adversarial + self.cycle_weight * cycle
+        identity = tf.zeros_like(cycle)
+        if self.identity_weight:
+            same_b = tf.cast(self.generator(real_b, training=True), tf.float32)
+            same_a = tf.cast(self.generator_ba(real_a, training=True), tf.float32)
+            identity = pixel_mean(tf.abs(same_b - real_b)) + pixel_mean(
+                tf.abs(same_a - real_a))
+            per_example = per_example + self.identity_weight * self.cycle_weight * identity
+        logs = {"g_loss": tf.reduce_mean(adversarial), "cycle_loss": tf.reduce_mean(cycle),
+                "identity_loss": tf.reduce_mean(identity)}
+        return per_example, logs, (fake_a, fake_b)
 
+    def discriminator_loss(self, real_a, real_b, pooled_a, pooled_b):
+        real_logits_b = self.judge(self.discriminator, real_b)
+        fake_logits_b = self.judge(self.discriminator, pooled_b)
+        real_logits_a = self.judge(self.discriminator_a, real_a)
+        fake_logits_a = self.judge(self.discriminator_a, pooled_a)
+        per_example = (self._gan_d_loss(real_logits_b, fake_logits_b)
+                       + self._gan_d_loss(real_logits_a, fake_logits_a))
+        accuracy = 0.5 * (self.real_fake_accuracy(real_logits_b, fake_logits_b)
+                          + self.real_fake_accuracy(real_logits_a, fake_logits_a))
+        return per_example, {"d_loss": tf.reduce_mean(per_example), "d_accuracy": accuracy}
+
+    def update(self, batch):
+        """The generators' phase, then the discriminators' phase on pooled fakes."""
+        real_a, real_b = batch
+        fakes = []
+
+        def generator_phase():
+            per_example, logs, made = self.generator_loss(real_a, real_b)
+            fakes.extend(made)
+            return per_example, logs
+
+        g_logs = self.run_phase("generator", generator_phase)
+        fake_a, fake_b = fakes
+        replica_id, num_replicas = replica_info()
         pooled_b = self._pooled(self.pool_b, fake_b, _POOL_DRAW_B, replica_id, num_replicas)
         pooled_a = self._pooled(self.pool_a, fake_a, _POOL_DRAW_A, replica_id, num_replicas)
-        d_variables = self.discriminator_variables()
-        with tf.GradientTape() as tape:
-            real_logits_b = self._judge(self.discriminator, real_b)
-            fake_logits_b = self._judge(self.discriminator, pooled_b)
-            real_logits_a = self._judge(self.discriminator_a, real_a)
-            fake_logits_a = self._judge(self.discriminator_a, pooled_a)
-            d_per_example = (self._gan_d_loss(real_logits_b, fake_logits_b)
-                             + self._gan_d_loss(real_logits_a, fake_logits_a))
-            d_loss = tf.reduce_sum(d_per_example) * inv_global
-            d_loss = (d_loss + _regularization(self.discriminator)
-                      + _regularization(self.discriminator_a))
-            scaled = self.d_optimizer.scale_loss(d_loss)
-        _apply_gradients(self.d_optimizer, tape.gradient(scaled, d_variables), d_variables)
-        self.step_counter.assign_add(1)
-        accuracy = 0.5 * (self._real_fake_accuracy(real_logits_b, fake_logits_b)
-                          + self._real_fake_accuracy(real_logits_a, fake_logits_a))
-        return self._track(tf.reduce_mean(d_per_example), tf.reduce_mean(adversarial), accuracy,
-                           [tf.reduce_mean(cycle), tf.reduce_mean(identity)])
-
-    @staticmethod
-    def _judge(discriminator, images):
-        return tf.cast(discriminator(images, training=True), tf.float32)
+        d_logs = self.run_phase("discriminator", lambda: self.discriminator_loss(
+            real_a, real_b, pooled_a, pooled_b))
+        return {**g_logs, **d_logs}
 
     # ------------------------------------------------------- serialization
     def get_config(self):

@@ -3,7 +3,12 @@
 from kerasgan.models.cyclegan.cyclegan_gan import CycleGAN
 from kerasgan.models.cyclegan.resnet_generator import ResNetGenerator
 from kerasgan.models.pix2pix.patchgan_discriminator import PatchGANDiscriminator
-from kerasgan.models.translation import translation_optimizers
+from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
+from kerasgan.models.translation import (
+    linear_decay_schedule,
+    patch_layers_for,
+    translation_optimizers,
+)
 
 
 def build_cyclegan(image_size=256, channels_a=3, channels_b=3, base_filters=64, num_blocks=9,
@@ -47,3 +52,36 @@ def build_cyclegan(image_size=256, channels_a=3, channels_b=3, base_filters=64, 
                                             decay_steps=decay_steps)
         gan.compile(**{**optimizers, **(compile_args or {})})
     return gan
+
+
+def _recipe_builder(image_size=64, channels=3, base_filters=64, d_layers=None,
+                    num_blocks=None, **kwargs):
+    # The official recipes: 9 residual blocks at 256x256, 6 below.
+    return build_cyclegan(image_size=image_size, channels_a=channels, channels_b=channels,
+                          base_filters=base_filters,
+                          num_blocks=num_blocks or (9 if image_size >= 256 else 6),
+                          d_layers=d_layers or patch_layers_for(image_size), compile=False,
+                          **kwargs)
+
+
+_OPTIMIZERS = {key: {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+               for key in ("g_optimizer", "d_optimizer")}
+
+
+register_recipe(Recipe(
+    name="cyclegan", family="cyclegan",
+    description="CycleGAN (Zhu et al., 2017): ResNet generators, PatchGANs, LSGAN, cycle + "
+                "identity; unpaired data (shapes: domain A <-> B).",
+    task="unpaired", builder=_recipe_builder,
+    arguments=image_arguments(image_size=64, base_filters=64, latent_dim=False) + (
+        Argument("d_layers", int, None, "PatchGAN depth (default: 3 from 24 px, fewer below)"),
+        Argument("num_blocks", int, None, "residual blocks (default: 9 from 256 px, else 6)"),
+        Argument("cycle_weight", float, None, "lambda of the cycle losses (10)"),
+        Argument("identity_weight", float, None, "identity weight relative to lambda (0.5)"),
+        Argument("pool_size", int, None, "past fakes kept per discriminator (50)"),
+        Argument("jitter", bool, True, "random resize-crop-flip of the training images",
+                 target="data"),
+    ),
+    compile={"loss": "least_squares", "d_steps": 1, **_OPTIMIZERS},
+    schedule=linear_decay_schedule,
+))

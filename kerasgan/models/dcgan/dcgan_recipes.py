@@ -27,6 +27,7 @@ import tensorflow as tf
 from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
 from kerasgan.models.dcgan.dcgan_generator import DCGANGenerator
 from kerasgan.models.gan import GAN
+from kerasgan.models.registry import Recipe, image_arguments, register_recipe
 
 
 def _adam(learning_rate, beta_1, beta_2=0.999):
@@ -173,3 +174,26 @@ def build_recipe(name, compile=True, generator=None, discriminator=None, gan=Non
     if compile:
         model.compile(**recipe["compile"])
     return model
+
+
+def _registered_builder(name):
+    def builder(seed=0, ema_decay=None, **network_args):
+        return build_recipe(name, compile=False, gan={"seed": seed, "ema_decay": ema_decay},
+                            **network_args)
+
+    builder.__name__ = f"build_{name}"
+    return builder
+
+
+def _register():
+    for name, recipe in RECIPES.items():
+        aliases = tuple(alias for alias, target in RECIPE_ALIASES.items() if target == name)
+        register_recipe(Recipe(
+            name=name, family="dcgan", description=recipe["description"],
+            task="unconditional", builder=_registered_builder(name),
+            arguments=image_arguments(image_size=64), compile=recipe["compile"],
+            aliases=aliases,
+        ))
+
+
+_register()

@@ -3,8 +3,8 @@
 import keras
 import tensorflow as tf
 
-from kerasgan.models.gan import _apply_gradients, _regularization
-from kerasgan.models.translation import TranslationGAN, pixel_mean
+from kerasgan.models.base import pixel_mean
+from kerasgan.models.translation import TranslationGAN
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
@@ -38,6 +38,8 @@ class Pix2Pix(TranslationGAN):
     (2, 16, 16, 3)
     """
 
+    task = "paired"
+
     def __init__(self, generator, discriminator, l1_weight=100.0, gan_mode="vanilla", seed=0,
                  **kwargs):
         if not l1_weight >= 0:
@@ -52,47 +54,42 @@ class Pix2Pix(TranslationGAN):
                 "The discriminator judges (input, output) pairs concatenated on channels: it "
                 f"needs {in_channels} + {out_channels} = {in_channels + out_channels} input "
                 f"channels. Received: a discriminator with {d_channels} input channels.")
+        self._finish_init()
 
-    def _make_trackers(self):
-        return [keras.metrics.Mean(name="l1_loss")]
+    def extra_tracker_names(self):
+        return ("l1_loss",)
 
     def discriminate_pair(self, inputs, images, training=True):
         """Discriminator logits (float32) of `concat([inputs, images], channels)`."""
         pairs = tf.concat([tf.cast(inputs, tf.float32), tf.cast(images, tf.float32)], axis=-1)
         return tf.cast(self.discriminator(pairs, training=training), tf.float32)
 
-    def train_step(self, data):
-        inputs, targets = self._pair(data, "(inputs, targets) pairs")
-        _, num_replicas = self._global_scale()
-        global_batch = tf.shape(inputs)[0] * num_replicas
-        inv_global = 1.0 / tf.cast(global_batch, tf.float32)
+    def prepare_batch(self, data):
+        return self._pair(data, "(inputs, targets) pairs")
 
-        g_variables = self.generator_variables()
-        with tf.GradientTape() as g_tape:
+    def discriminator_loss(self, inputs, targets, fake):
+        real_logits = self.discriminate_pair(inputs, targets)
+        fake_logits = self.discriminate_pair(inputs, fake)
+        per_example = self._gan_d_loss(real_logits, fake_logits)
+        return per_example, {"d_loss": tf.reduce_mean(per_example),
+                             "d_accuracy": self.real_fake_accuracy(real_logits, fake_logits)}
+
+    def update(self, batch):
+        inputs, targets = batch
+        d_logs = {}
+
+        def generator_loss():
+            nonlocal d_logs
             fake = tf.cast(self.generator(inputs, training=True), tf.float32)
-            with g_tape.stop_recording():
-                d_loss, d_accuracy = self._discriminator_step(
-                    inputs, targets, tf.stop_gradient(fake), inv_global)
+            d_logs = self.run_phase("discriminator", lambda: self.discriminator_loss(
+                inputs, targets, tf.stop_gradient(fake)))
             adversarial = self._gan_g_loss(self.discriminate_pair(inputs, fake))
             l1 = pixel_mean(tf.abs(targets - fake))
-            g_loss = tf.reduce_sum(adversarial + self.l1_weight * l1) * inv_global
-            g_loss = g_loss + _regularization(self.generator)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        _apply_gradients(self.g_optimizer, g_tape.gradient(scaled, g_variables), g_variables)
-        self.step_counter.assign_add(1)
-        return self._track(d_loss, tf.reduce_mean(adversarial), d_accuracy,
-                           [tf.reduce_mean(l1)])
+            return adversarial + self.l1_weight * l1, {
+                "g_loss": tf.reduce_mean(adversarial), "l1_loss": tf.reduce_mean(l1)}
 
-    def _discriminator_step(self, inputs, targets, fake, inv_global):
-        variables = self.discriminator_variables()
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminate_pair(inputs, targets)
-            fake_logits = self.discriminate_pair(inputs, fake)
-            per_example = self._gan_d_loss(real_logits, fake_logits)
-            loss = tf.reduce_sum(per_example) * inv_global + _regularization(self.discriminator)
-            scaled = self.d_optimizer.scale_loss(loss)
-        _apply_gradients(self.d_optimizer, tape.gradient(scaled, variables), variables)
-        return tf.reduce_mean(per_example), self._real_fake_accuracy(real_logits, fake_logits)
+        g_logs = self.run_phase("generator", generator_loss)
+        return {**d_logs, **g_logs}
 
     def get_config(self):
         return {

@@ -10,7 +10,12 @@ from kerasgan.models.pix2pix.patchgan_discriminator import (
 )
 from kerasgan.models.pix2pix.pix2pix_gan import Pix2Pix
 from kerasgan.models.pix2pix.unet_generator import UNetGenerator
-from kerasgan.models.translation import translation_optimizers
+from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
+from kerasgan.models.translation import (
+    linear_decay_schedule,
+    patch_layers_for,
+    translation_optimizers,
+)
 
 DISCRIMINATORS = ("patch", "pixel")
 
@@ -63,3 +68,33 @@ def build_pix2pix(image_size=256, input_channels=3, output_channels=3, base_filt
                                             decay_steps=decay_steps)
         gan.compile(**{**optimizers, **(compile_args or {})})
     return gan
+
+
+def _recipe_builder(image_size=64, channels=3, base_filters=64, d_layers=None, **kwargs):
+    return build_pix2pix(image_size=image_size, input_channels=channels,
+                         output_channels=channels, base_filters=base_filters,
+                         d_layers=d_layers or patch_layers_for(image_size), compile=False,
+                         **kwargs)
+
+
+_OPTIMIZERS = {key: {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+               for key in ("g_optimizer", "d_optimizer")}
+
+
+register_recipe(Recipe(
+    name="pix2pix", family="pix2pix",
+    description="Pix2Pix (Isola et al., 2017): U-Net, PatchGAN on pairs, GAN + 100 L1; paired "
+                "data (shapes: edges -> image).",
+    task="paired", builder=_recipe_builder,
+    arguments=image_arguments(image_size=64, base_filters=64, latent_dim=False) + (
+        Argument("d_layers", int, None, "PatchGAN depth (default: 3 from 24 px, fewer below)"),
+        Argument("l1_weight", float, None, "lambda of the L1 term (100)"),
+        Argument("jitter", bool, True, "random resize-crop-flip of the training pairs",
+                 target="data"),
+        Argument("direction", str, "AtoB", "AtoB translates each pair's A image (left half, "
+                 "A/ folder, shapes map) into B; BtoA the reverse", choices=("AtoB", "BtoA"),
+                 target="data"),
+    ),
+    compile={"loss": "non_saturating", "d_steps": 1, **_OPTIMIZERS},
+    schedule=linear_decay_schedule,
+))

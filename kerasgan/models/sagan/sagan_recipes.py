@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from kerasgan.models.gan import GAN
+from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
 from kerasgan.models.sagan.sagan_discriminator import SAGANDiscriminator
 from kerasgan.models.sagan.sagan_generator import SAGANGenerator
 
@@ -47,3 +48,27 @@ def build_sagan(num_classes=1000, image_size=128, latent_dim=128, base_filters=6
     if compile:
         gan.compile(**{**SAGAN_COMPILE, **(compile_args or {})})
     return gan
+
+
+def _recipe_builder(image_size=64, attention_resolution=None, batch_norm_momentum=0.99,
+                    **kwargs):
+    # The official 128x128 model attends at 32x32: a quarter of the image side. Its
+    # batch-norm momentum (0.9999) is for million-step runs: the recipe uses 0.99.
+    return build_sagan(image_size=image_size,
+                       attention_resolution=attention_resolution or image_size // 4,
+                       batch_norm_momentum=batch_norm_momentum, compile=False, **kwargs)
+
+
+register_recipe(Recipe(
+    name="sagan", family="sagan",
+    description="SAGAN (Zhang et al., 2019): self-attention, conditional BN, projection D, "
+                "hinge loss, TTUR.",
+    task="class-conditional", builder=_recipe_builder,
+    arguments=image_arguments(image_size=64) + (
+        Argument("attention_resolution", int, None,
+                 "feature-map side of the self-attention (default: a quarter of the image)"),
+        Argument("batch_norm_momentum", float, 0.99,
+                 "batch-norm momentum (the official 0.9999 is for million-step runs)"),
+    ),
+    compile=SAGAN_COMPILE,
+))
