@@ -12,7 +12,8 @@ def _call_discriminator(discriminator, images, labels):
     if labels is None:
         logits = discriminator(images, training=True)
     else:
-        logits = discriminator([images, labels], training=True)
+        # A Keras model refuses a list mixing tensors and NumPy arrays.
+        logits = discriminator([images, tf.convert_to_tensor(labels)], training=True)
     return tf.cast(logits, tf.float32)
 
 
@@ -20,6 +21,18 @@ def _per_example_sq_norm(gradients):
     gradients = tf.cast(gradients, tf.float32)
     flat = tf.reshape(gradients, [tf.shape(gradients)[0], -1])
     return tf.reduce_sum(tf.square(flat), axis=1)
+
+
+def _per_example_shape(images):
+    """``[-1, 1, ..., 1]`` with the rank of ``images``: one factor per example.
+
+    A factor of this shape broadcasts over every axis but the batch axis,
+    whatever the input's rank (feature vectors, sequences, images, volumes).
+    """
+    rank = images.shape.rank
+    if rank is not None:
+        return [-1] + [1] * (rank - 1)
+    return tf.concat([[-1], tf.ones([tf.rank(images) - 1], tf.int32)], axis=0)
 
 
 def gradient_penalty(discriminator, real_images, fake_images, epsilon=None, labels=None,
@@ -31,8 +44,10 @@ def gradient_penalty(discriminator, real_images, fake_images, epsilon=None, labe
 
     Args:
         discriminator: a callable returning logits.
-        real_images: a batch of real images.
-        fake_images: a batch of generated images of the same shape.
+        real_images: a batch of real inputs of any rank ``>= 1`` (images
+            ``[batch, height, width, channels]``, feature vectors
+            ``[batch, features]``, ...).
+        fake_images: a batch of generated inputs of the same shape.
         epsilon: optional per-example interpolation weights, shape ``[batch]``;
             drawn uniformly when omitted (the training step passes its own
             seeded draw so that every replica count gives the same result).
@@ -44,10 +59,16 @@ def gradient_penalty(discriminator, real_images, fake_images, epsilon=None, labe
     """
     real_images = tf.convert_to_tensor(real_images)
     fake_images = tf.cast(fake_images, real_images.dtype)
+    if not real_images.shape.is_compatible_with(fake_images.shape):
+        raise ValueError(
+            "`real_images` and `fake_images` must have the same shape. Received: "
+            f"real_images.shape={tuple(real_images.shape)}, "
+            f"fake_images.shape={tuple(fake_images.shape)}"
+        )
     batch = tf.shape(real_images)[0]
     if epsilon is None:
         epsilon = tf.random.uniform([batch], dtype=tf.float32)
-    epsilon = tf.reshape(tf.cast(epsilon, real_images.dtype), [-1, 1, 1, 1])
+    epsilon = tf.reshape(tf.cast(epsilon, real_images.dtype), _per_example_shape(real_images))
     interpolates = epsilon * real_images + (1.0 - epsilon) * fake_images
     with tf.GradientTape() as tape:
         tape.watch(interpolates)

@@ -24,6 +24,7 @@ Metric names say which extractor they use:
 
 import hashlib
 import json
+import numbers
 import os
 import tempfile
 import warnings
@@ -102,6 +103,26 @@ def reference_key(data, image_size, num_samples, data_seed, extractor, keep_feat
     return hashlib.sha256(text.encode()).hexdigest(), fields
 
 
+class NotEnoughImagesError(ValueError):
+    """Raised when a finite dataset holds fewer real images than the reference asks for."""
+
+    def __init__(self, data, requested, available, argument="num_samples", hint=""):
+        self.data, self.requested, self.available = data, requested, available
+        super().__init__(
+            f"The data {data!r} holds {available} images, fewer than the {requested} reference "
+            f"images asked for. Expected {argument} <= {available}{hint}: pass "
+            f"--reference-samples {available} (or fewer) to `kerasgan evaluate`, "
+            f"reference_samples={available} to `kerasgan.metrics.evaluate`, or use more data. "
+            f"Received: {argument}={requested}, data={data!r}"
+        )
+
+
+def _check_sample_count(name, value):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 2:
+        raise ValueError(f"`{name}` must be an integer >= 2. Received: {name}={value!r}")
+    return int(value)
+
+
 class Reference:
     """Reference statistics of real data: running mean/covariance, optionally the features."""
 
@@ -129,6 +150,10 @@ def _load_cached(path, fields, keep_features):
             stored = json.loads(str(archive["fields"]))
             if stored != fields:
                 raise ValueError("its fields differ from the request")
+            # A file cached before the size check may hold fewer images than asked for.
+            if int(archive["count"]) != fields["num_samples"]:
+                raise ValueError(f"it holds {int(archive['count'])} images, not the "
+                                 f"{fields['num_samples']} of its fields")
             stats = RunningStatistics.from_dict(
                 {"count": int(archive["count"]), "mean": archive["mean"],
                  "covariance": archive["covariance"]})
@@ -168,7 +193,9 @@ def reference_statistics(data, extractor, *, image_size, num_samples=10_000, dat
         data: a data spec (`"shapes"`, `"folder:PATH"`, `"tfds:NAME"`).
         extractor: a feature extractor (see `get_extractor`).
         image_size: the side the real images are loaded at (the generator's).
-        num_samples: how many real images (fewer if the data holds fewer).
+        num_samples: how many real images. A finite dataset (a folder, a TFDS
+            split) holding fewer raises `NotEnoughImagesError` before any image
+            is read; every image asked for is used (no remainder is dropped).
         data_seed: the seed of the embedded data and of the shuffling.
         keep_features: also keep the features (for KID, precision/recall).
         cache_dir: where to cache (default `$KERASGAN_HOME/stats`).
@@ -178,6 +205,7 @@ def reference_statistics(data, extractor, *, image_size, num_samples=10_000, dat
     from kerasgan.data import load
     from kerasgan.metrics.statistics import RunningStatistics
 
+    num_samples = _check_sample_count("num_samples", num_samples)
     key, fields = reference_key(data, image_size, num_samples, data_seed, extractor,
                                 keep_features)
     path = os.path.join(_stats_dir(cache_dir), f"{fields['extractor']}-{key[:24]}.npz")
@@ -186,11 +214,19 @@ def reference_statistics(data, extractor, *, image_size, num_samples=10_000, dat
         if cached is not None:
             return Reference(cached[0], cached[1], fields, path, True)
     batch = min(batch_size, num_samples)
-    # Batches drop their remainder: render whole batches of the shapes data, keep num_samples.
-    options = ({"num_examples": -(-num_samples // batch) * batch}
-               if str(data).split(":")[0] == "shapes" else {})
-    dataset = load(data, image_size=image_size, batch_size=batch, shuffle=True, seed=data_seed,
-                   **options)
+    if str(data).split(":")[0] == "shapes":
+        # Batches drop their remainder: render whole batches, keep num_samples.
+        dataset = load(data, image_size=image_size, batch_size=batch, shuffle=True,
+                       seed=data_seed, num_examples=-(-num_samples // batch) * batch)
+    else:
+        # Finite data: one image per element gives its size before anything is decoded,
+        # then batches keep their remainder so that all num_samples images can be used.
+        # The shuffle permutes images before batching: the same images for any batch size.
+        dataset = load(data, image_size=image_size, batch_size=1, shuffle=True, seed=data_seed)
+        available = int(dataset.cardinality())
+        if 0 <= available < num_samples:
+            raise NotEnoughImagesError(data, num_samples, available)
+        dataset = dataset.unbatch().batch(batch)
     stats, kept, seen = None, [], 0
     for images in dataset:
         images = images.numpy()[: num_samples - seen]
@@ -205,9 +241,8 @@ def reference_statistics(data, extractor, *, image_size, num_samples=10_000, dat
             progress(seen)
         if seen >= num_samples:
             break
-    if stats is None or seen < 2:
-        raise ValueError(f"The data {data!r} gave {seen} images; the reference statistics "
-                         "need at least 2.")
+    if seen < num_samples:  # a dataset whose size was unknown up front
+        raise NotEnoughImagesError(data, num_samples, seen)
     features = np.concatenate(kept) if keep_features else None
     if use_cache:
         _save_cached(path, fields, stats, features)
@@ -256,7 +291,8 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
         metrics: names among `METRICS`, a sequence or a comma-separated string.
         data: the real data spec.
         num_samples: generated images.
-        reference_samples: real images (default `num_samples`).
+        reference_samples: real images (default `num_samples`). Data holding
+            fewer raises `NotEnoughImagesError` before any sample is generated.
         extractor: an extractor object or name ("shapes", "inception").
         extractor_weights: a local weights file for the extractor.
         seed: seeds the latents (and nothing else).
@@ -277,6 +313,9 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
     names = parse_metrics(metrics)
     if not isinstance(num_samples, int) or num_samples < 2:
         raise ValueError(f"`num_samples` must be an integer >= 2. Received: {num_samples!r}")
+    defaulted = reference_samples is None
+    if not defaulted:
+        reference_samples = _check_sample_count("reference_samples", reference_samples)
     if "accuracy" in names and not model.conditional:
         raise ValueError("`accuracy` measures class-conditional models; this model has "
                          "num_classes=None.")
@@ -292,7 +331,7 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
     if "accuracy" in names:
         classifier = extractor if hasattr(extractor, "class_accuracy") else get_extractor(
             "shapes")
-    reference_samples = reference_samples or num_samples
+    reference_samples = num_samples if defaulted else reference_samples
     image_size = int(model.generator.outputs[0].shape[1])
     keep = any(n in names for n in ("kid", "pr"))
 
@@ -312,11 +351,17 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
 
     reference = None
     if any(n in names for n in ("fsd", "fid", "kid", "pr")):
-        reference = reference_statistics(
-            data, extractor, image_size=image_size, num_samples=reference_samples,
-            data_seed=data_seed, keep_features=keep, batch_size=batch_size,
-            cache_dir=cache_dir, use_cache=use_cache,
-            progress=lambda n: advance(n, 0))
+        try:
+            reference = reference_statistics(
+                data, extractor, image_size=image_size, num_samples=reference_samples,
+                data_seed=data_seed, keep_features=keep, batch_size=batch_size,
+                cache_dir=cache_dir, use_cache=use_cache,
+                progress=lambda n: advance(n, 0))
+        except NotEnoughImagesError as error:
+            hint = (f" (it defaults to num_samples={num_samples}; --num-samples on the "
+                    "command line)") if defaulted else ""
+            raise NotEnoughImagesError(data, error.requested, error.available,
+                                       "reference_samples", hint) from None
         if bar is not None and reference.from_cache:
             bar.update(reference_samples)
         offset = reference_samples

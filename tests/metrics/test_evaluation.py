@@ -5,11 +5,19 @@ import os
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from kerasgan import from_preset
 from kerasgan.callbacks import EvaluationCallback
+from kerasgan.metrics import evaluation
 from kerasgan.metrics.domain import ShapesExtractor
-from kerasgan.metrics.evaluation import evaluate, parse_metrics, reference_statistics
+from kerasgan.metrics.evaluation import (
+    NotEnoughImagesError,
+    evaluate,
+    parse_metrics,
+    reference_key,
+    reference_statistics,
+)
 from kerasgan.metrics.frechet import frechet_distance
 from kerasgan.models.dcgan import build_recipe
 from tests.helpers import two_cpu_strategy
@@ -134,3 +142,125 @@ def test_cli_evaluate_writes_a_report(tmp_path, monkeypatch, capsys):
     assert "Received: metrics=fsd,xyz" in capsys.readouterr().err
     assert main(["evaluate", "dcgan_shapes_32", "--class", "1"]) == 2
     assert "--class applies to class-conditional models" in capsys.readouterr().err
+
+
+def image_folder(path, count, size=32):
+    """A flat folder of `count` distinct random RGB images."""
+    os.makedirs(path)
+    rng = np.random.RandomState(count)
+    for i in range(count):
+        pixels = rng.randint(0, 256, size=(size, size, 3)).astype(np.uint8)
+        Image.fromarray(pixels).save(os.path.join(path, f"{i:03d}.png"))
+    return f"folder:{path}"
+
+
+@pytest.fixture
+def feature_calls(monkeypatch):
+    """Counts the images that go through the extractor."""
+    seen = []
+    original = evaluation._features_and_probabilities
+
+    def counting(extractor, images, want_probabilities):
+        seen.append(len(images))
+        return original(extractor, images, want_probabilities)
+
+    monkeypatch.setattr(evaluation, "_features_and_probabilities", counting)
+    return seen
+
+
+def test_reference_statistics_refuse_a_folder_smaller_than_asked(tmp_path, extractor,
+                                                                 feature_calls):
+    data = image_folder(tmp_path / "five", 5)
+    with pytest.raises(NotEnoughImagesError) as info:  # batches of 2: it used 4, silently
+        reference_statistics(data, extractor, image_size=32, num_samples=8, batch_size=2,
+                             cache_dir=tmp_path / "stats")
+    message = str(info.value)
+    assert f"The data {data!r} holds 5 images, fewer than the 8 reference images" in message
+    assert "--reference-samples 5" in message and "Received: num_samples=8" in message
+    assert (info.value.requested, info.value.available) == (8, 5)
+    assert feature_calls == []  # refused before reading a single image
+    assert not (tmp_path / "stats").exists()  # nothing cached
+    with pytest.raises(ValueError, match=r"Received: num_samples=1"):
+        reference_statistics(data, extractor, image_size=32, num_samples=1, cache_dir=tmp_path)
+
+
+def test_reference_statistics_use_every_image_a_folder_holds(tmp_path, extractor):
+    """5 images in batches of 2: the last, partial batch counts too (it was dropped: 4)."""
+    from kerasgan.data import load
+
+    data = image_folder(tmp_path / "five", 5)
+    reference = reference_statistics(data, extractor, image_size=32, num_samples=5,
+                                     batch_size=2, cache_dir=tmp_path / "stats")
+    assert reference.statistics.count == 5
+    everything = next(iter(load(data, image_size=32, batch_size=5, shuffle=False))).numpy()
+    expected = np.asarray(extractor.features(everything), np.float64).mean(axis=0)
+    np.testing.assert_allclose(reference.statistics.mean, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_a_cached_reference_holding_fewer_images_than_its_fields_is_not_trusted(
+        tmp_path, extractor):
+    """A file cached before the size check, for 8 images of a folder of 5, held 5."""
+    data = image_folder(tmp_path / "five", 5)
+    cache = tmp_path / "stats"
+    short = reference_statistics(data, extractor, image_size=32, num_samples=5, cache_dir=cache)
+    key, fields = reference_key(data, 32, 8, 0, extractor, False)
+    with np.load(short.path) as archive:
+        arrays = {name: archive[name] for name in ("count", "mean", "covariance")}
+    np.savez(cache / f"{fields['extractor']}-{key[:24]}.npz",
+             fields=np.array(json.dumps(fields, sort_keys=True)), **arrays)
+    with pytest.warns(UserWarning, match="it holds 5 images, not the 8 of its fields"):
+        with pytest.raises(NotEnoughImagesError, match="holds 5 images, fewer than the 8"):
+            reference_statistics(data, extractor, image_size=32, num_samples=8, cache_dir=cache)
+
+
+def test_evaluate_refuses_a_small_folder_before_generating(tmp_path, monkeypatch, feature_calls):
+    generated = []
+    original = evaluation.generated_batches
+
+    def recording(*args, **kwargs):
+        generated.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "generated_batches", recording)
+    gan = build_recipe("dcgan", image_size=32, base_filters=4, latent_dim=8)
+    data = image_folder(tmp_path / "five", 5)
+    with pytest.raises(NotEnoughImagesError) as info:  # reference_samples defaults to 8
+        evaluate(gan, "fsd", data=data, num_samples=8, batch_size=2,
+                 cache_dir=tmp_path / "stats")
+    message = str(info.value)
+    assert "holds 5 images, fewer than the 8 reference images asked for" in message
+    assert "Expected reference_samples <= 5 (it defaults to num_samples=8" in message
+    assert "--reference-samples 5" in message
+    assert f"Received: reference_samples=8, data={data!r}" in message
+    with pytest.raises(NotEnoughImagesError, match=r"Received: reference_samples=6") as info:
+        evaluate(gan, "fsd,kid", data=data, num_samples=4, reference_samples=6,
+                 cache_dir=tmp_path / "stats")
+    assert "defaults" not in str(info.value)
+    assert generated == [] and feature_calls == []  # neither generated nor extracted
+    with pytest.raises(ValueError, match=r"Received: reference_samples=0"):
+        evaluate(gan, "fsd", data=data, num_samples=4, reference_samples=0)
+    # As many as it holds, in batches that do not divide them: all five are used.
+    report = evaluate(gan, "fsd", data=data, num_samples=4, reference_samples=5, batch_size=2,
+                      cache_dir=tmp_path / "stats")
+    assert report["protocol"]["reference_samples"] == 5 and len(generated) == 1
+    assert sum(feature_calls) == 5 + 4 and np.isfinite(report["metrics"]["fsd"])
+
+
+def test_cli_evaluate_names_the_data_and_suggests_reference_samples(tmp_path, monkeypatch,
+                                                                   capsys):
+    from kerasgan.cli import main
+
+    monkeypatch.setenv("KERASGAN_HOME", str(tmp_path / "home"))
+    data = image_folder(tmp_path / "five", 5)
+    argv = ["evaluate", "dcgan_shapes_32", "--data", data, "--num-samples", "8",
+            "--batch-size", "2", "--quiet"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kerasgan evaluate: error: ")
+    assert f"The data {data!r} holds 5 images, fewer than the 8 reference images" in error
+    assert "--reference-samples 5" in error and "Received: reference_samples=8" in error
+    out = tmp_path / "report.json"
+    assert main(argv + ["--reference-samples", "5", "--out", str(out)]) == 0
+    protocol = json.loads(out.read_text())["protocol"]
+    assert protocol["reference_samples"] == 5 and protocol["num_samples"] == 8
+    assert protocol["data"] == data
