@@ -18,6 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgan.utils.paths import path_under, validate_name
+
 FORMATS = ("savedmodel", "onnx", "litert")
 OUTPUT_NAME = "images"
 
@@ -305,7 +307,8 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
             "Expected a kerasgan GAN, a generator keras.Model, or a preset name, folder or URL. "
             f"Received: model_or_preset of type {type(model_or_preset).__name__}"
         )
-    name = name or default_name
+    name = validate_name(name or default_name, "export name (the `name` argument, else the "
+                         "preset's or model's name)")
     two_way = hasattr(model_or_preset, "direction_generator")
     directions = [None]
     if two_way:
@@ -332,6 +335,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
     written = []  # (target, signature, runner, model, specs)
     if format == "savedmodel":
         target = os.path.join(path, name, str(version))
+        path_under(path, name, str(version))  # raises if it resolves outside `path`
         if os.path.isdir(target) and os.listdir(target):
             raise FileExistsError(
                 f"The SavedModel version folder {target!r} exists and is not empty; TF Serving "
@@ -350,6 +354,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
         for way, model, specs in serving:
             stem = f"{name}_{way}" if two_way else name
             target = os.path.join(path, stem + extension)
+            path_under(path, stem + extension)  # raises if it resolves outside `path`
             writer(model, specs, target)
             written.append((target, "serving_default", runner, model, specs))
 
