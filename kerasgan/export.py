@@ -50,15 +50,15 @@ def _resolve(model_or_preset):
 def _generator_of(model, direction=None):
     """The network to export: the (EMA) generator of a GAN, one direction of a CycleGAN,
     or a bare generator."""
-    from kerasgan.models.gan import GAN
+    from kerasgan.models.base import AdversarialModel
 
     if hasattr(model, "direction_generator"):
         return model.direction_generator(direction or "a_to_b")
     if direction is not None:
         raise ValueError(f"`direction` applies to two-way (CycleGAN) models. Received: "
                          f"direction={direction!r} for {type(model).__name__}")
-    if isinstance(model, GAN):
-        return model.ema_generator or model.generator
+    if isinstance(model, AdversarialModel):
+        return model.inference_network()
     if isinstance(model, keras.Model):
         return model
     raise TypeError(
