@@ -2,9 +2,11 @@
 
 import tensorflow as tf
 
+from kerasgan.models.context_encoder.context_encoder_discriminator import (
+    ContextEncoderDiscriminator,
+)
 from kerasgan.models.context_encoder.context_encoder_gan import ContextEncoder
 from kerasgan.models.context_encoder.context_encoder_generator import ContextEncoderGenerator
-from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
 from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
 
 
@@ -37,9 +39,9 @@ def build_context_encoder(image_size=128, hole_size=None, channels=3, base_filte
         image_size=image_size, hole_size=hole_size, channels=channels, base_filters=base_filters,
         bottleneck=bottleneck, bottleneck_dim=bottleneck_dim,
         synchronized_batch_norm=synchronized_batch_norm)
-    discriminator = DCGANDiscriminator(
+    discriminator = ContextEncoderDiscriminator(
         image_size=generator.hole_size, channels=channels, base_filters=base_filters,
-        synchronized_batch_norm=synchronized_batch_norm, name="context_encoder_discriminator")
+        synchronized_batch_norm=synchronized_batch_norm)
     gan = ContextEncoder(generator, discriminator, overlap=overlap, seed=seed, ema_decay=ema_decay)
     if compile:
         gan.compile(**{**CONTEXT_ENCODER_COMPILE, **(compile_args or {})})
