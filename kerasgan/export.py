@@ -291,6 +291,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
 
     Examples:
 
+    >>> import kerasgan
     >>> gan = kerasgan.from_preset("dcgan_shapes_32")   # named after the preset
     >>> result = export(gan, "exports", format="onnx")
     >>> result.path, result.input_names, result.output_name

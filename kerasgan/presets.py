@@ -242,7 +242,7 @@ def from_preset(preset, load_weights=True, compile=True, progress=None, timeout=
 
     >>> gan = from_preset("dcgan_shapes_32")
     >>> gan.generate(4).shape
-    TensorShape([4, 32, 32, 3])
+    (4, 32, 32, 3)
     """
     import keras
 
@@ -305,8 +305,11 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
 
     Examples:
 
+    >>> gan = from_preset("dcgan_shapes_32")
     >>> path = save_to_preset(gan, "my_gan", card={"description": "My GAN."})
     >>> reloaded = from_preset(path)
+    >>> bool((reloaded.generate(2, seed=1) == gan.generate(2, seed=1)).all())
+    True
     """
     import keras
 

@@ -40,5 +40,7 @@ def _doctest_in_a_temporary_folder(request, tmp_path, monkeypatch):
     if isinstance(request.node, pytest.DoctestItem):
         monkeypatch.chdir(tmp_path)
         monkeypatch.setenv("KERASGAN_HOME", str(tmp_path / "kerasgan_home"))
+        for name in ("KERASGAN_TIMEOUT", "KERASGAN_MIRROR"):  # examples may set them
+            monkeypatch.delenv(name, raising=False)
         keras.utils.set_random_seed(0)
     yield
