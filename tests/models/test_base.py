@@ -8,8 +8,14 @@ import tensorflow as tf
 from kerasgan.losses import r1_penalty
 from kerasgan.models import GAN
 from kerasgan.models.base import Phase, lazy_regularization
-from tests.helpers import all_weights, assert_weights_close, one_cpu_strategy, tiny_data, \
-    tiny_networks, two_cpu_strategy
+from tests.helpers import (
+    all_weights,
+    assert_weights_close,
+    one_cpu_strategy,
+    tiny_data,
+    tiny_networks,
+    two_cpu_strategy,
+)
 
 
 @keras.saving.register_keras_serializable(package="kerasgan_tests")

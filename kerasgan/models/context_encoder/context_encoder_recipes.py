@@ -20,7 +20,8 @@ CONTEXT_ENCODER_COMPILE = {"g_optimizer": _adam(2e-3), "d_optimizer": _adam(2e-4
 
 def build_context_encoder(image_size=128, hole_size=None, channels=3, base_filters=64,
                           bottleneck="conv", bottleneck_dim=4000, overlap=4, seed=0,
-                          synchronized_batch_norm=None, ema_decay=None, compile=True, compile_args=None):
+                          synchronized_batch_norm=None, ema_decay=None, compile=True,
+                          compile_args=None):
     """A Context Encoder: the official Paris StreetView center configuration by default.
 
     The discriminator is the official one: a DCGAN discriminator on the
