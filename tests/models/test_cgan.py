@@ -57,15 +57,19 @@ def test_labels_change_the_generator_and_discriminator_outputs():
 
 
 def test_fake_labels_uniform_or_from_the_data():
+    def labels_of(gan, real, size):
+        batch = {"labels": real, "replica_id": 0, "local": size, "global": size}
+        return gan._draw(batch, 0)[1].numpy()
+
     uniform = build_cgan(NUM_CLASSES, **TINY)
     real = tf.constant([2, 2, 2, 2])
-    drawn = uniform._fake_labels_for_replica(0, 0, 4, 4, real).numpy()
+    drawn = labels_of(uniform, real, 4)
     assert drawn.min() >= 0 and drawn.max() < NUM_CLASSES
-    wide = uniform._fake_labels_for_replica(0, 0, 512, 512, tf.zeros([512], tf.int32)).numpy()
+    wide = labels_of(uniform, tf.zeros([512], tf.int32), 512)
     assert set(wide.tolist()) == set(range(NUM_CLASSES))  # every class is drawn
-    np.testing.assert_array_equal(drawn, uniform._fake_labels_for_replica(0, 0, 4, 4, real))
+    np.testing.assert_array_equal(drawn, labels_of(uniform, real, 4))
     from_data = build_cgan(NUM_CLASSES, fake_labels="data", **TINY)
-    np.testing.assert_array_equal(from_data._fake_labels_for_replica(0, 0, 4, 4, real), real)
+    np.testing.assert_array_equal(labels_of(from_data, real, 4), real)
 
 
 def test_generate_labels_default_cycle_and_validation():

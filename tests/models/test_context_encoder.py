@@ -139,7 +139,8 @@ def test_overlap_border_weighs_ten_times_the_interior():
 
 def test_training_lowers_the_center_error_on_held_out_images():
     keras.utils.set_random_seed(0)
-    gan = build_context_encoder(**TINY)
+    # Twice the width of TINY: at base width 4 the error plateaus near 0.75x its start.
+    gan = build_context_encoder(**{**TINY, "base_filters": 8, "bottleneck_dim": 32})
     train = load_inpainting("shapes", image_size=32, batch_size=16, num_examples=256, overlap=2)
     held_out = next(iter(load_inpainting("shapes", image_size=32, batch_size=64, seed=99,
                                          num_examples=64, overlap=2)))
@@ -150,7 +151,7 @@ def test_training_lowers_the_center_error_on_held_out_images():
 
     fill = np.mean((np.asarray(FILL_VALUE) - targets[:, 10:22, 10:22]) ** 2)
     before = center_error()
-    gan.fit(train, epochs=8, verbose=0)
+    gan.fit(train, epochs=12, verbose=0)
     after = center_error()
     assert after < 0.7 * before, (before, after)
     assert after < fill, (after, fill)  # better than the mean-colour fill
