@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgan.utils.paths import path_under, validate_name
+
 FORMATS = ("savedmodel", "onnx", "litert")
 OUTPUT_NAME = "images"
 
@@ -298,6 +300,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
 
     Examples:
 
+    >>> import kerasgan
     >>> gan = kerasgan.from_preset("dcgan_shapes_32")   # named after the preset
     >>> result = export(gan, "exports", format="onnx")
     >>> result.path, result.input_names, result.output_name
@@ -312,7 +315,8 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
         raise ValueError("`direction` is another name of `endpoint`; pass one of them. "
                          f"Received: endpoint={endpoint!r}, direction={direction!r}")
     model, default_name = _resolve(model_or_preset)
-    name = name or default_name
+    name = validate_name(name or default_name, "export name (the `name` argument, else the "
+                         "preset's or model's name)")
     endpoints, selected = serving_endpoints(model, endpoint or direction)
     several = len(endpoints) > 1
     if truncation and not all(e.latent for e in selected):
@@ -334,6 +338,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
     written = []  # (target, signature, runner, model, specs, endpoint)
     if format == "savedmodel":
         target = os.path.join(path, name, str(version))
+        path_under(path, name, str(version))  # raises if it resolves outside `path`
         if os.path.isdir(target) and os.listdir(target):
             raise FileExistsError(
                 f"The SavedModel version folder {target!r} exists and is not empty; TF Serving "
@@ -354,6 +359,7 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
         for chosen, model_, specs in serving:
             stem = f"{name}_{chosen.name}" if several else name
             target = os.path.join(path, stem + extension)
+            path_under(path, stem + extension)  # raises if it resolves outside `path`
             writer(model_, specs, target)
             written.append((target, "serving_default", runner, model_, specs, chosen))
 

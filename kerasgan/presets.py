@@ -16,7 +16,13 @@ the package data `kerasgan.zoo`. Weight files are verified by sha256 before use;
 ones not beside the card are fetched once into `$KERASGAN_HOME`.
 
 Nothing here deserializes with code execution: configs are JSON read with
-Keras's `safe_mode`, weights are HDF5 tensors.
+Keras's `safe_mode`, weights are HDF5 tensors. Nothing a card says can write
+or read outside its folders: the card's `name`, its weight `file` and a
+relative weight `url` must be plain names (`kerasgan.utils.paths`), checked
+when the card is read, before any path is built from them; every path is
+then built with `path_under` inside its folder (the preset folder, or the cache
+under `$KERASGAN_HOME`). A card read from a server may not point its weights
+at a local `file://` URL.
 
 This module imports Keras only inside the functions that build models, so
 reading cards (`list_presets`, `get_card`) stays fast.
@@ -28,11 +34,11 @@ import json
 import os
 import shutil
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 from pathlib import Path
+
+from kerasgan.utils.paths import path_under, validate_name
 
 CONFIG_FILE = "config.json"
 CARD_FILE = "card.json"
@@ -71,22 +77,13 @@ def _is_url(location):
     return str(location).startswith(_URL_SCHEMES)
 
 
-def _read_json_url(url, timeout=30.0):
+def _read_json_url(url, timeout=None):
     from kerasgan.utils import download
 
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as error:
-        raise download.DownloadError(
-            f"Could not read the preset file {url}: HTTP {error.code} {error.reason}."
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise download.DownloadError(
-            f"Could not read the preset file {url}: {reason}. If this machine is offline, copy "
-            "the preset folder here and pass its path instead."
-        ) from None
+    raw = download.read_url(
+        url, timeout=timeout, what="the preset file",
+        hint="If this machine is offline, copy the preset folder here and pass its path instead.",
+    )
     return _parse_json(raw, url)
 
 
@@ -97,10 +94,10 @@ def _parse_json(raw, source):
         raise ValueError(f"The preset file {source} is not valid JSON: {error}") from None
 
 
-def _read_json(location, file_name):
+def _read_json(location, file_name, timeout=None):
     """Reads `file_name` from a preset folder or URL base."""
     if _is_url(location):
-        return _read_json_url(urllib.parse.urljoin(location, file_name))
+        return _read_json_url(urllib.parse.urljoin(location, file_name), timeout)
     path = Path(location) / file_name
     if not path.is_file():
         raise FileNotFoundError(
@@ -128,20 +125,69 @@ def _resolve(preset):
     )
 
 
-def get_card(preset):
+def _checked_card(card, preset, kind):
+    """Refuses a card whose names would become paths outside their folders.
+
+    The card's `name` (a cache folder), the weight `file` (a file in the
+    preset folder and in the cache) and a relative weight `url` (a file
+    beside the card) must be plain names; a card read from a URL may point its
+    weights only at `http(s)` URLs. Runs before any path is built from them.
+    """
+    where = f"{CARD_FILE} of {os.fspath(preset)}"
+    if not isinstance(card, dict):
+        raise ValueError(f"The {where} is not a JSON object. Received: {type(card).__name__}")
+    if card.get("name") is not None:
+        validate_name(card["name"], f"preset name in {where}")
+    weights = card.get("weights")
+    if weights is None:
+        return card
+    if not isinstance(weights, dict):
+        raise ValueError(f"The `weights` of the {where} must be an object or null. "
+                         f"Received: weights={weights!r}")
+    if weights.get("file") is not None:
+        validate_name(weights["file"], f"weight file name in {where}", key="file")
+    url = weights.get("url")
+    if url is not None:
+        if not isinstance(url, str):
+            raise ValueError(f"The weight `url` in the {where} must be a string. "
+                             f"Received: url={url!r}")
+        if not _is_url(url):
+            validate_name(url, f"weight file URL in {where} (a relative URL names a file "
+                          "beside the card)", key="url")
+        elif kind == "url" and url.startswith("file://"):
+            raise ValueError(
+                f"Invalid weight file URL in {where}: a card read from a URL may not point at "
+                f"a local file. Received: url={url!r}"
+            )
+    return card
+
+
+def _read_card(location, kind, preset, timeout=None):
+    return _checked_card(_read_json(location, CARD_FILE, timeout), preset, kind)
+
+
+def get_card(preset, timeout=None):
     """The card (a dict) of a preset name, folder or URL.
+
+    The card's names are checked (see `from_preset`): a card whose `name` or
+    weight file name is not a plain name raises `ValueError`.
+
+    Args:
+        preset: a zoo entry name, a preset folder or a URL.
+        timeout: seconds to wait for a server (`None`: `$KERASGAN_TIMEOUT`,
+            else 30).
 
     Examples:
 
     >>> get_card("dcgan_shapes_32")["family"]
     'dcgan'
     """
-    location, _ = _resolve(preset)
-    return _read_json(location, CARD_FILE)
+    location, kind = _resolve(preset)
+    return _read_card(location, kind, preset, timeout)
 
 
-def _weights_path(location, kind, card, progress=None):
-    """A verified local path of the preset's weight file."""
+def _weights_path(location, kind, card, progress=None, timeout=None):
+    """A verified local path of the preset's weight file (the card is already checked)."""
     from kerasgan.utils import download
 
     weights = card["weights"]
@@ -151,18 +197,18 @@ def _weights_path(location, kind, card, progress=None):
             raise ValueError(f"The card of preset {name!r} lists weights without {key!r}.")
     url = weights.get("url") or weights["file"]
     if kind != "url":
-        beside = Path(location) / weights["file"]
-        if beside.is_file() or not _is_url(url):
-            return download.fetch(str(beside), weights["sha256"], size=weights.get("size"))
+        beside = path_under(location, weights["file"])
+        if os.path.isfile(beside) or not _is_url(url):
+            return download.fetch(beside, weights["sha256"], size=weights.get("size"))
     else:
         url = urllib.parse.urljoin(location, url)
     return download.fetch(
         url, weights["sha256"], size=weights.get("size"), fname=weights["file"],
-        cache_subdir=os.path.join("presets", name), progress=progress,
+        cache_subdir=os.path.join("presets", name), progress=progress, timeout=timeout,
     )
 
 
-def from_preset(preset, load_weights=True, compile=True, progress=None):
+def from_preset(preset, load_weights=True, compile=True, progress=None, timeout=None):
     """Builds a zoo model from a preset name, folder or URL.
 
     Args:
@@ -176,7 +222,18 @@ def from_preset(preset, load_weights=True, compile=True, progress=None):
         compile: compile the model with the training configuration on the
             card, so `fit` continues training. Call `from_preset` inside a
             strategy scope to train under that strategy.
-        progress: show download progress (default: when stderr is a terminal).
+        progress: show download progress (default: when stdout is a terminal).
+        timeout: seconds to wait for the server of a URL preset, for each
+            connection and read (the card, the config and the weights).
+            `None` reads the environment variable `KERASGAN_TIMEOUT`, else
+            30 s. The whole weight download also has a deadline (see
+            `kerasgan.utils.download.fetch`).
+
+    A card's `name`, weight `file` and relative weight `url` must be plain
+    names (letters, digits, `.`, `_`, `-`; no folders), so a card cannot make
+    this function write or read outside the preset folder and
+    `$KERASGAN_HOME`; a card that breaks this is refused with a `ValueError`
+    before anything is fetched or written.
 
     Returns:
         The model (a `kerasgan.models.GAN` or subclass).
@@ -185,15 +242,18 @@ def from_preset(preset, load_weights=True, compile=True, progress=None):
 
     >>> gan = from_preset("dcgan_shapes_32")
     >>> gan.generate(4).shape
-    TensorShape([4, 32, 32, 3])
+    (4, 32, 32, 3)
     """
     import keras
 
     import kerasgan.models  # noqa: F401  (registers the serializable classes)
+    from kerasgan.utils.download import network_timeout
 
+    if timeout is not None:
+        network_timeout(timeout)  # a bad value fails here, not at the first download
     location, kind = _resolve(preset)
-    card = _read_json(location, CARD_FILE)
-    config = _read_json(location, CONFIG_FILE)
+    card = _read_card(location, kind, preset, timeout)
+    config = _read_json(location, CONFIG_FILE, timeout)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             f"The {CONFIG_FILE} of preset {preset!r} is not a serialized Keras object "
@@ -203,7 +263,7 @@ def from_preset(preset, load_weights=True, compile=True, progress=None):
     name = card.get("name", preset)
     if load_weights:
         if card.get("weights"):
-            model.load_weights(_weights_path(location, kind, card, progress))
+            model.load_weights(_weights_path(location, kind, card, progress, timeout))
         else:
             command = card.get("training", {}).get("command")
             warnings.warn(
@@ -230,7 +290,10 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
     Args:
         model: a `kerasgan.models.GAN` (or any serializable Keras model).
         preset_dir: the folder to write; its base name is the preset's name
-            unless `card` has a `name`.
+            unless `card` has a `name`. The name must be a plain name
+            (letters, digits, `.`, `_`, `-`; it names the weight file and,
+            when loaded from a URL, the cache folder); a bad one raises
+            `ValueError` before anything is written.
         card: a dict of card fields (description, paper, dataset, training,
             metrics, license, ...).
         overwrite: replace an existing non-empty folder.
@@ -242,21 +305,28 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
 
     Examples:
 
+    >>> gan = from_preset("dcgan_shapes_32")
     >>> path = save_to_preset(gan, "my_gan", card={"description": "My GAN."})
     >>> reloaded = from_preset(path)
+    >>> bool((reloaded.generate(2, seed=1) == gan.generate(2, seed=1)).all())
+    True
     """
     import keras
 
     from kerasgan.utils.download import default_mode, file_sha256
 
     preset_dir = Path(preset_dir)
+    card = dict(card or {})
+    source = "the card" if "name" in card else f"the folder name of {str(preset_dir)!r}"
+    name = validate_name(card.setdefault("name", preset_dir.name),
+                         f"preset name (from {source}) for save_to_preset")
+    weights_file = validate_name(f"{name}.weights.h5", "weight file name of save_to_preset",
+                                 key="file")
     if preset_dir.exists() and any(preset_dir.iterdir()) and not overwrite:
         raise FileExistsError(
             f"The preset folder {str(preset_dir)!r} exists and is not empty; pass "
             "overwrite=True to replace it."
         )
-    card = dict(card or {})
-    name = card.setdefault("name", preset_dir.name)
     card.setdefault("format_version", 1)
     training = dict(card.get("training") or {})
     compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
@@ -270,19 +340,19 @@ def save_to_preset(model, preset_dir, card=None, overwrite=False, include_weight
     os.chmod(staging, default_mode(directory=True))  # mkdtemp makes it private
     try:
         if include_weights:
-            weights_file = f"{name}.weights.h5"
+            weights_path = path_under(staging, weights_file)
             # An uncompiled copy: the weights file holds the model's weights
             # without optimizer state (half the size for Adam).
             serialized = keras.saving.serialize_keras_object(model)
             serialized.pop("compile_config", None)
             bare = keras.saving.deserialize_keras_object(serialized, safe_mode=True)
             bare.set_weights(model.get_weights())
-            bare.save_weights(str(staging / weights_file))
+            bare.save_weights(weights_path)
             card["weights"] = {
                 "file": weights_file,
                 "url": weights_file,
-                "sha256": file_sha256(staging / weights_file),
-                "size": (staging / weights_file).stat().st_size,
+                "sha256": file_sha256(weights_path),
+                "size": os.path.getsize(weights_path),
             }
         else:
             card["weights"] = None

@@ -4,9 +4,8 @@
 `run_backbone_test`: one call checks that a family
 
 - fits with `model.fit` under the default strategy (float32) and under
-  `MirroredStrategy` over two logical CPUs in mixed_float16 and
-  mixed_bfloat16 (float32 under MirroredStrategy is the replica-parity
-  check's fit), with finite losses and its trackers reported;
+  `MirroredStrategy` over two logical CPUs in float32, mixed_float16 and
+  mixed_bfloat16, with finite losses and its trackers reported;
 - gives the same weights after one step on one global batch with one replica
   and with two replicas (replica parity, within `parity_atol`);
 - round-trips `get_config` -> `from_config` for the GAN and both networks;
@@ -14,6 +13,10 @@
   optimizer state and compile configuration;
 - resumes: trained, saved mid-way, loaded in a *new process* and trained on,
   it reaches the same weights as the uninterrupted run.
+
+The checks share their fits (one traced model serves the float32 fit, the
+one-replica reference, the save/load check and the uninterrupted run), and
+the new process resumes while the other checks run.
 """
 
 import functools
@@ -79,11 +82,8 @@ def build_in(strategy, build_gan, policy="float32", **build_kwargs):
 
 
 def example_inputs(gan, n, seed=0):
-    """What `gan.generate` takes for n images: latents, or input images of a translation GAN."""
-    rng = np.random.RandomState(seed)
-    if getattr(gan, "translation", False):
-        return rng.uniform(-1, 1, (n, *gan.image_shape)).astype("float32")
-    return rng.normal(size=(n, gan.latent_dim)).astype("float32")
+    """What `gan.generate` takes for n images: the model protocol's `example_inputs`."""
+    return gan.example_inputs(n, seed)
 
 
 def _take(data, n):
@@ -93,47 +93,57 @@ def _take(data, n):
     return data[:n]
 
 
-def _fit(gan, data, batch_size, epochs=1, steps=None):
+def _fit(gan, data, batch_size, epochs=1, steps=None, initial_epoch=0):
     x, y = data if isinstance(data, tuple) else (data, None)
     return gan.fit(
         x, y, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps,
-        shuffle=False, verbose=0,
+        initial_epoch=initial_epoch, shuffle=False, verbose=0,
     )
 
 
+def _check_history(history, where):
+    for key in ("d_loss", "g_loss", "d_accuracy"):
+        assert key in history.history, f"{where}: tracker {key!r} not reported"
+    for key, values in history.history.items():
+        assert np.all(np.isfinite(values)), f"{where}: {key} not finite: {values}"
+
+
+def check_fit_mixed_policies(build_gan, data, batch_size, policies=POLICIES):
+    """The mixed policies fit under MirroredStrategy (loss scaling and casts across replicas),
+    one step each: finite losses, trackers reported, finite samples, loss-scale optimizers
+    under mixed_float16. (float32 fits in the replica-parity and resume checks.)"""
+    for policy in (p for p in policies if p != "float32"):
+        gan = build_in(two_cpu_strategy(), build_gan, policy)
+        where = f"mirrored_2cpu/{policy}"
+        _check_history(_fit(gan, _take(data, batch_size), batch_size), where)
+        images = gan.generate(example_inputs(gan, 2))
+        assert np.all(np.isfinite(images)), f"{where}: generated images not finite"
+        if policy == "mixed_float16":
+            assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+            assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+
+
 def check_fit_strategies_and_policies(build_gan, data, batch_size, policies=POLICIES):
-    # The mixed policies run under MirroredStrategy, the harder case (loss scaling and casts
-    # across replicas); float32 runs under the default strategy (replica parity fits float32
-    # under MirroredStrategy), which keeps the suite short.
-    strategies = {"default": (tf.distribute.get_strategy, tuple(
-                      p for p in policies if p == "float32")),
-                  "mirrored_2cpu": (two_cpu_strategy, tuple(
-                      p for p in policies if p != "float32"))}
-    for strategy_name, (make_strategy, strategy_policies) in strategies.items():
-        for policy in strategy_policies:
-            gan = build_in(make_strategy(), build_gan, policy)
-            history = _fit(gan, data, batch_size)
-            where = f"{strategy_name}/{policy}"
-            for key in ("d_loss", "g_loss", "d_accuracy"):
-                assert key in history.history, f"{where}: tracker {key!r} not reported"
-            for key, values in history.history.items():
-                assert np.all(np.isfinite(values)), f"{where}: {key} not finite: {values}"
-            images = gan.generate(example_inputs(gan, 2))
-            assert np.all(np.isfinite(images)), f"{where}: generated images not finite"
-            if policy == "mixed_float16":
-                assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
-                assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    """float32 under the default strategy, the mixed policies under MirroredStrategy."""
+    if "float32" in policies:
+        gan = build_in(tf.distribute.get_strategy(), build_gan)
+        _check_history(_fit(gan, data, batch_size), "default/float32")
+    check_fit_mixed_policies(build_gan, data, batch_size, policies)
 
 
-def check_replica_parity(build_gan, data, batch_size, atol=1e-5):
-    """One step on one global batch: 1 replica and 2 replicas give the same weights."""
+def check_replica_parity(build_gan, data, batch_size, atol=1e-5, reference=None):
+    """One step on one global batch: 1 replica and 2 replicas give the same weights.
+
+    `reference`: the weights of a one-replica model after that step, if already at hand.
+    """
     batch = _take(data, batch_size)
-    results = {}
-    for name, strategy in (("one", one_cpu_strategy()), ("two", two_cpu_strategy())):
-        gan = build_in(strategy, build_gan)
+    if reference is None:
+        gan = build_in(one_cpu_strategy(), build_gan)
         _fit(gan, batch, batch_size)
-        results[name] = all_weights(gan)
-    assert_weights_close(results["one"], results["two"], atol, "replica parity")
+        reference = all_weights(gan)
+    gan = build_in(two_cpu_strategy(), build_gan)
+    _check_history(_fit(gan, batch, batch_size), "mirrored_2cpu/float32")
+    assert_weights_close(reference, all_weights(gan), atol, "replica parity")
 
 
 def check_config_round_trip(build_gan):
@@ -148,14 +158,10 @@ def check_config_round_trip(build_gan):
     assert restored.get_config() == config
     assert restored.generator.count_params() == gan.generator.count_params()
     assert restored.discriminator.count_params() == gan.discriminator.count_params()
+    return gan
 
 
-def check_keras_round_trip(build_gan, data, batch_size, tmp_dir):
-    gan = build_in(tf.distribute.get_strategy(), build_gan)
-    _fit(gan, data, batch_size, steps=2)
-    path = os.path.join(tmp_dir, "gan.keras")
-    gan.save(path)
-    loaded = keras.saving.load_model(path)  # safe_mode stays on
+def _check_loaded(gan, loaded):
     assert type(loaded) is type(gan)
     assert_weights_close(all_weights(gan), all_weights(loaded), 0.0, ".keras weights")
     for attr in ("g_optimizer", "d_optimizer"):
@@ -168,6 +174,14 @@ def check_keras_round_trip(build_gan, data, batch_size, tmp_dir):
     np.testing.assert_allclose(loaded.generate(z), gan.generate(z), atol=1e-6)
 
 
+def check_keras_round_trip(build_gan, data, batch_size, tmp_dir):
+    gan = build_in(tf.distribute.get_strategy(), build_gan)
+    _fit(gan, data, batch_size, steps=2)
+    path = os.path.join(tmp_dir, "gan.keras")
+    gan.save(path)
+    _check_loaded(gan, keras.saving.load_model(path))  # safe_mode stays on
+
+
 _RESUME_SCRIPT = textwrap.dedent(
     """
     import sys
@@ -178,60 +192,73 @@ _RESUME_SCRIPT = textwrap.dedent(
     model = keras.saving.load_model(model_path)
     data = np.load(data_path)
     labels = data["labels"] if "labels" in data.files else None
-    model.fit(data["images"], labels, batch_size=int(batch_size), epochs=1,
+    model.fit(data["images"], labels, batch_size=int(batch_size), epochs=2, initial_epoch=1,
               steps_per_epoch=int(steps), shuffle=False, verbose=0)
     np.savez(out_path, **{f"{i}:{v.name}": v.numpy() for i, v in enumerate(model.weights)})
     """
 )
 
 
-def check_resume_equality(build_gan, data, batch_size, tmp_dir, steps=2, atol=1e-6):
-    """Train 2*steps uninterrupted vs. steps, save, load in a new process, steps more."""
-    data = _take(data, batch_size * steps)
-    reference = build_in(tf.distribute.get_strategy(), build_gan)
-    _fit(reference, data, batch_size, epochs=2)
-
-    first = build_in(tf.distribute.get_strategy(), build_gan)
-    _fit(first, data, batch_size, epochs=1)
-    model_path = os.path.join(tmp_dir, "mid.keras")
+def _resume_in_new_process(model_path, data, batch_size, steps, tmp_dir):
     data_path = os.path.join(tmp_dir, "data.npz")
     out_path = os.path.join(tmp_dir, "resumed.npz")
-    first.save(model_path)
     if isinstance(data, tuple):
         np.savez(data_path, images=data[0], labels=data[1])
     else:
         np.savez(data_path, images=data)
     python_path = os.pathsep.join([REPO_ROOT, os.environ.get("PYTHONPATH", "")])
     env = dict(os.environ, PYTHONPATH=python_path)
-    proc = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", _RESUME_SCRIPT, model_path, data_path, out_path,
          str(batch_size), str(steps)],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
-    assert proc.returncode == 0, f"resume process failed:\n{proc.stderr[-3000:]}"
-    resumed = dict(np.load(out_path))
-    assert_weights_close(all_weights(reference), resumed, atol, "resume equality")
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    ), out_path
 
 
-def check_export_parity(build_gan, tmp_dir, formats):
+def check_resume_equality(build_gan, data, batch_size, tmp_dir, steps=2, atol=1e-6):
+    """Train 2*steps uninterrupted vs. steps, save, load in a new process, steps more."""
+    gan = build_in(tf.distribute.get_strategy(), build_gan)
+    data = _take(data, batch_size * steps)
+    _fit(gan, data, batch_size, epochs=1)
+    model_path = os.path.join(tmp_dir, "mid.keras")
+    gan.save(model_path)
+    proc, out_path = _resume_in_new_process(model_path, data, batch_size, steps, tmp_dir)
+    _fit(gan, data, batch_size, epochs=2, initial_epoch=1)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, f"resume process failed:\n{stderr[-3000:]}"
+    assert_weights_close(all_weights(gan), dict(np.load(out_path)), atol, "resume equality")
+
+
+def check_export_parity(build_gan, tmp_dir, formats, gan=None):
     """Each export format reloads and matches the Keras generator (kerasgan.export verifies
     on a fixed batch) with named inputs, labels included for conditional models."""
     from kerasgan.export import export
 
-    gan = build_in(tf.distribute.get_strategy(), build_gan)
-    expected_inputs = ["z", "labels"] if getattr(gan, "num_classes", None) else ["z"]
-    if getattr(gan, "translation", False):
-        expected_inputs = ["image"]
+    gan = gan or build_in(tf.distribute.get_strategy(), build_gan)
     for fmt in formats:
         results = export(gan, os.path.join(tmp_dir, "exports"), format=fmt, name=f"m_{fmt}")
-        for result in results if isinstance(results, list) else [results]:
-            assert result.input_names == expected_inputs, (fmt, result.input_names)
+        results = results if isinstance(results, list) else [results]
+        assert [r.signature for r in results][-1] == gan.serving_endpoints()[-1].name or len(
+            results) == 1
+        for result, endpoint in zip(results, gan.serving_endpoints()):
+            network = endpoint.wrap(endpoint.network) if endpoint.wrap else endpoint.network
+            expected = [t.name.split(":")[0] for t in network.inputs]
+            assert result.input_names == expected, (fmt, result.input_names, expected)
             assert result.max_abs_diff <= 1e-4, (fmt, result.signature, result.max_abs_diff)
 
 
 def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIES,
                         parity_atol=1e-5, export_formats=()):
-    """Runs every family-level check.
+    """Runs every family-level check, sharing fits between them (the suite's cost).
+
+    - config round trip (GAN and both networks);
+    - a float32 run under the default strategy: one step (the one-replica reference of
+      replica parity), saved to `.keras` and loaded back in this process (weights,
+      optimizer state, compile config, samples), then one more step here and the same
+      step in a *new process* from the saved file (resume equality);
+    - the same first step under MirroredStrategy over two logical CPUs (replica parity);
+    - one step of each mixed policy under MirroredStrategy;
+    - export parity of each format in `export_formats`.
 
     Args:
         build_gan: a function returning `(gan, compile_kwargs)`: an uncompiled
@@ -243,13 +270,29 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
             conditional GAN.
         tmp_dir: a temporary directory (pytest's `tmp_path`).
     """
-    check_config_round_trip(build_gan)
-    check_fit_strategies_and_policies(build_gan, data, batch_size, policies)
-    check_replica_parity(build_gan, data, batch_size, parity_atol)
-    check_keras_round_trip(build_gan, data, batch_size, str(tmp_dir))
-    check_resume_equality(build_gan, data, batch_size, str(tmp_dir))
-    if export_formats:
-        check_export_parity(build_gan, str(tmp_dir), export_formats)
+    tmp_dir = str(tmp_dir)
+    gan = check_config_round_trip(build_gan)
+    gan = build_in(tf.distribute.get_strategy(), build_gan)
+    batch = _take(data, batch_size)
+    _check_history(_fit(gan, batch, batch_size, epochs=1), "default/float32")
+    reference = all_weights(gan)
+    model_path = os.path.join(tmp_dir, "mid.keras")
+    gan.save(model_path)
+    _check_loaded(gan, keras.saving.load_model(model_path))  # safe_mode stays on
+    proc, out_path = _resume_in_new_process(model_path, batch, batch_size, 1, tmp_dir)
+    try:
+        _fit(gan, batch, batch_size, epochs=2, initial_epoch=1)
+        check_replica_parity(build_gan, data, batch_size, parity_atol, reference=reference)
+        check_fit_mixed_policies(build_gan, data, batch_size, policies)
+        if export_formats:
+            check_export_parity(build_gan, tmp_dir, export_formats, gan=gan)
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, f"resume process failed:\n{stderr[-3000:]}"
+    assert_weights_close(all_weights(gan), dict(np.load(out_path)), 1e-6, "resume equality")
 
 
 def tiny_networks(latent_dim=4, size=4, channels=3, seed=1):

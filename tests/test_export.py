@@ -289,3 +289,38 @@ def test_endpoint_errors(two_way, gan, tmp_path):
                                          r"Received: GAN \(endpoint 'serving_default'\)"):
         export(uniform, str(tmp_path), truncation=True)
     assert not os.listdir(tmp_path)  # refused before anything was written
+
+
+def _files_under(root):
+    return sorted(os.path.relpath(os.path.join(folder, name), root)
+                  for folder, dirs, names in os.walk(root) for name in names + dirs)
+
+
+def test_export_names_cannot_leave_the_output_folder(gan, tmp_path, capsys):
+    from kerasgan import cli, presets
+
+    out = tmp_path / "area" / "out"
+    for name in ("../escaped_export", "/abs/escaped", "a/b", ".."):
+        before = _files_under(tmp_path)
+        with pytest.raises(ValueError) as info:
+            export(gan, str(out), format="savedmodel", name=name, verify=False)
+        assert str(info.value).startswith("Invalid export name (the `name` argument, else the "
+                                          "preset's or model's name) (")
+        assert str(info.value).endswith(f"Received: name={name!r}")
+        assert _files_under(tmp_path) == before  # refused before anything was written
+    assert not out.exists()
+    # A preset whose card names it '../escaped_export', exported by the command line.
+    folder = tmp_path / "evil"
+    presets.save_to_preset(gan, folder)
+    card = json.loads((folder / "card.json").read_text())
+    card["name"] = "../escaped_export"
+    (folder / "card.json").write_text(json.dumps(card))
+    before = _files_under(tmp_path)
+    assert cli.main(["export", str(folder), "--out", str(out), "--format", "savedmodel",
+                     "--no-verify"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"kerasgan export: error: Invalid preset name in card.json of "
+                            f"{folder} (it contains a path separator)")
+    assert "Received: name='../escaped_export'" in error
+    assert _files_under(tmp_path) == before
+    assert not (tmp_path / "area" / "escaped_export").exists()

@@ -1,13 +1,12 @@
 """Zoo presets: the bundled entries, from_preset / save_to_preset, loading over HTTP."""
 
-import functools
 import hashlib
-import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
-import threading
+import time
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from kerasgan import presets
 from kerasgan.models import GAN
 from kerasgan.models.dcgan import build_recipe
 from kerasgan.utils.download import DownloadError
+from tests.local_http import serve
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUNDLED = ("dcgan_shapes_32", "wgan_gp_shapes_32", "sagan_shapes_32")
@@ -38,6 +38,7 @@ def _tiny_gan(ema_decay=0.9):
 def _home(tmp_path, monkeypatch):
     monkeypatch.setenv("KERASGAN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("KERASGAN_MIRROR", raising=False)
+    monkeypatch.delenv("KERASGAN_TIMEOUT", raising=False)
 
 
 def test_zoo_lists_the_bundled_and_official_entries():
@@ -126,7 +127,7 @@ def test_official_entry_without_weights_warns_and_builds_the_official_architectu
     # test_cyclegan.py and test_context_encoder.py for their derivation).
     ("pix2pix_facades_256", "Pix2Pix", (54_413_955, 2_768_705)),
     ("cyclegan_horse2zebra_256", "CycleGAN", (11_378_179, 2_764_737)),
-    ("context_encoder_paris_128", "ContextEncoder", (71_124_544, 2_765_568)),
+    ("context_encoder_paris_128", "ContextEncoder", (71_130_531, 2_766_529)),
 ])
 def test_official_image_to_image_entries_build_the_official_networks(name, family, counts):
     with pytest.warns(UserWarning, match=f"publishes no weights.*kerasgan train {name}"):
@@ -227,47 +228,218 @@ def test_preset_folder_without_config_is_a_clear_error(tmp_path):
         kerasgan.from_preset(str(tmp_path / "p"))
 
 
-class _CountingHandler(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self):
-        self.server.requests.append(self.path)
-        super().do_GET()
-
-    def log_message(self, *args):
-        """Keeps the server's request log out of the test output."""
-
-
 @pytest.fixture
 def served(tmp_path):
+    """A real HTTP server on 127.0.0.1 over `tmp_path/site` (see tests/local_http.py)."""
     root = tmp_path / "site"
     root.mkdir()
-    handler = functools.partial(_CountingHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}", server.requests
-    server.shutdown()
-    server.server_close()
+    with serve(root) as server:
+        yield root, server
 
 
 def test_preset_loads_from_a_url_and_caches_the_weights(served, tmp_path):
-    root, base, requests = served
+    root, server = served
+    base = f"{server.base}/files"
     gan = _tiny_gan()
     kerasgan.save_to_preset(gan, root / "tiny")
     first = kerasgan.from_preset(f"{base}/tiny")
     cached = tmp_path / "home" / "presets" / "tiny" / "tiny.weights.h5"
     assert cached.is_file()
     np.testing.assert_allclose(first.generate(2, seed=0), gan.generate(2, seed=0), atol=1e-6)
-    assert requests.count("/tiny/tiny.weights.h5") == 1
+    assert server.counts["/files/tiny/tiny.weights.h5"] == 1
     kerasgan.from_preset(f"{base}/tiny/")
-    assert requests.count("/tiny/tiny.weights.h5") == 1  # the cache answered
-    assert requests.count("/tiny/card.json") == 2
+    assert server.counts["/files/tiny/tiny.weights.h5"] == 1  # the cache answered
+    assert server.counts["/files/tiny/card.json"] == 2
 
 
 def test_preset_url_that_does_not_exist_names_it(served):
-    _, base, _ = served
-    with pytest.raises(DownloadError, match=rf"{base}/nothing/card.json: HTTP 404"):
+    _, server = served
+    base = f"{server.base}/files"
+    with pytest.raises(DownloadError, match=rf"{base}/nothing/card.json: the server answered "
+                                            "HTTP 404"):
         kerasgan.from_preset(f"{base}/nothing")
+
+
+# --- presets cannot write (or read) outside their folders ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_preset(tmp_path_factory):
+    """A valid preset folder of a tiny DCGAN; tests copy its files and edit the card."""
+    folder = tmp_path_factory.mktemp("tiny_preset") / "tiny"
+    kerasgan.save_to_preset(_tiny_gan(), folder)
+    return folder
+
+
+def _tree(root):
+    """Every file and symlink under `root` (relative path -> sha256 or link target)."""
+    found = {}
+    for folder, dirs, names in os.walk(root):
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                found[rel] = "-> " + os.readlink(path)
+            else:
+                with open(path, "rb") as f:
+                    found[rel] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
+def _outside_home(tree):
+    return {k: v for k, v in tree.items() if not k.startswith(os.path.join("area", "home", ""))}
+
+
+@pytest.fixture
+def area(tmp_path, monkeypatch, tiny_preset):
+    """`tmp_path/area` holds `$KERASGAN_HOME` (area/home) and a sibling victim folder; the
+    victim holds a copy of the tiny preset's weights, so a card reading it would load."""
+    home, victim = tmp_path / "area" / "home", tmp_path / "area" / "victim"
+    victim.mkdir(parents=True)
+    (victim / "keep.txt").write_text("not yours")
+    shutil.copy(tiny_preset / "tiny.weights.h5", victim / "stolen.weights.h5")
+    monkeypatch.setenv("KERASGAN_HOME", str(home))
+    return tmp_path / "area"
+
+
+def _evil_preset(folder, tiny_preset, card_edits, weights_edits, with_weights=True):
+    """A copy of the tiny preset in `folder` with some card fields replaced."""
+    folder.mkdir(parents=True)
+    shutil.copy(tiny_preset / "config.json", folder / "config.json")
+    if with_weights:
+        shutil.copy(tiny_preset / "tiny.weights.h5", folder / "tiny.weights.h5")
+    card = json.loads((tiny_preset / "card.json").read_text())
+    card.update(card_edits)
+    card["weights"].update(weights_edits)
+    (folder / "card.json").write_text(json.dumps(card))
+
+
+# Each kind of bad name: climbing out (twice, to leave $KERASGAN_HOME), absolute (under the
+# victim folder, so nothing outside tmp is touched if the check failed), nested, the parent.
+BAD_NAMES = ["../x", "../../victim", "{victim}", "a/b", ".."]
+BAD_FILES = ["../x.weights.h5", "../../area/victim/stolen.weights.h5",
+             "{victim}/stolen.weights.h5", "a/b.weights.h5", ".."]
+
+
+@pytest.mark.parametrize("source", ["folder", "url"])
+@pytest.mark.parametrize("field, bad", [("name", b) for b in BAD_NAMES]
+                         + [("file", b) for b in BAD_FILES])
+def test_card_names_that_would_leave_their_folder_are_refused(
+        served, area, tiny_preset, tmp_path, source, field, bad):
+    root, server = served
+    bad = bad.format(victim=area / "victim")
+    weights_url = f"{server.base}/files/evil/tiny.weights.h5"
+    if field == "name":
+        # A card whose weights are fetched into $KERASGAN_HOME/presets/<name>/.
+        card_edits = {"name": bad}
+        weights_edits = {"url": weights_url} if source == "folder" else {}
+    else:
+        card_edits = {"name": "evil"}
+        weights_edits = {"file": bad, "url": weights_url if source == "folder" else
+                         "tiny.weights.h5"}
+    _evil_preset(root / "evil", tiny_preset, card_edits, weights_edits)
+    if source == "folder":
+        _evil_preset(tmp_path / "local" / "evil", tiny_preset, card_edits, weights_edits,
+                     with_weights=False)
+        preset = str(tmp_path / "local" / "evil")
+    else:
+        preset = f"{server.base}/files/evil/"
+    before = _tree(tmp_path)
+    what = "preset name" if field == "name" else "weight file name"
+    for load in (kerasgan.from_preset, kerasgan.get_card):
+        with pytest.raises(ValueError) as info:
+            load(preset)
+        message = str(info.value)
+        assert message.startswith(f"Invalid {what} in card.json of {preset} (")
+        assert message.endswith(f"Received: {field}={bad!r}")
+    after = _tree(tmp_path)
+    assert _outside_home(after) == _outside_home(before)
+    assert not (area / "home").exists()  # refused before anything was written, even there
+    assert server.counts["/files/evil/tiny.weights.h5"] == 0
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("../other/tiny.weights.h5", "Invalid weight file URL in card.json of {preset} (a relative "
+                                 "URL names a file beside the card) (it contains a path "
+                                 "separator)"),
+    ("file:///etc/hostname", "Invalid weight file URL in card.json of {preset}: a card read "
+                             "from a URL may not point at a local file"),
+])
+def test_weight_urls_in_a_card_are_checked(served, area, tiny_preset, url, problem):
+    root, server = served
+    _evil_preset(root / "evil", tiny_preset, {"name": "evil"}, {"url": url})
+    preset = f"{server.base}/files/evil/"
+    with pytest.raises(ValueError) as info:
+        kerasgan.from_preset(preset)
+    assert str(info.value).startswith(problem.format(preset=preset))
+    assert str(info.value).endswith(f"Received: url={url!r}")
+    assert not (area / "home").exists()
+
+
+@pytest.mark.parametrize("card, folder, quoted", [
+    ({"name": "../x"}, "p", "name='../x'"),
+    ({"name": "{victim}"}, "p", "name='{victim}'"),
+    ({"name": "a/b"}, "p", "name='a/b'"),
+    ({"name": ".."}, "p", "name='..'"),
+    ({}, "..", "name='..'"),  # the folder's base name, when the card names none
+    ({}, "-rf", "name='-rf'"),
+])
+def test_save_to_preset_refuses_a_bad_name_before_writing(tmp_path, card, folder, quoted):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    card = {k: v.format(victim=victim) for k, v in card.items()}
+    quoted = quoted.format(victim=victim)
+    gan = _tiny_gan()
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError) as info:
+        kerasgan.save_to_preset(gan, tmp_path / "new" / folder, card=card)
+    source = "the card" if card else f"the folder name of {str(tmp_path / 'new' / folder)!r}"
+    assert str(info.value).startswith(
+        f"Invalid preset name (from {source}) for save_to_preset (")
+    assert str(info.value).endswith(f"Received: {quoted}")
+    assert _tree(tmp_path) == before
+    assert not (tmp_path / "new").exists()  # not even the parent folder
+
+
+def test_from_preset_timeout_reaches_the_downloader(served, tmp_path, tiny_preset,
+                                                    monkeypatch):
+    root, server = served
+    # Card and config answer; the weights' server never does.
+    hanging = f"{server.base}/hang/tiny/tiny.weights.h5"
+    _evil_preset(root / "tiny", tiny_preset, {}, {"url": hanging})
+    preset = f"{server.base}/files/tiny/"
+    for timeout, env in [(0.5, "30"), (None, "0.5")]:  # the argument wins over the variable
+        monkeypatch.setenv("KERASGAN_TIMEOUT", env)
+        start = time.monotonic()
+        with pytest.raises(DownloadError) as info:
+            kerasgan.from_preset(preset, timeout=timeout)
+        assert time.monotonic() - start < 3
+        message = str(info.value)
+        target = tmp_path / "home" / "presets" / "tiny" / "tiny.weights.h5"
+        assert f"Could not download {hanging} to {target}: timed out: the server sent " \
+               "nothing for 0.5 s (the network timeout; set it with `timeout=` or " \
+               "KERASGAN_TIMEOUT)" in message
+    assert server.counts["/hang/tiny/tiny.weights.h5"] == 2
+    assert not any(n.endswith(".part") for n in os.listdir(target.parent))
+
+
+def test_from_preset_timeout_applies_to_the_card(served, tiny_preset, monkeypatch):
+    root, server = served
+    _evil_preset(root / "tiny", tiny_preset, {}, {})
+    card_url = f"{server.base}/hang/tiny/card.json"
+    for kwargs in ({"timeout": 0.5}, {}):
+        if not kwargs:
+            monkeypatch.setenv("KERASGAN_TIMEOUT", "0.5")
+        start = time.monotonic()
+        with pytest.raises(DownloadError) as info:
+            kerasgan.from_preset(f"{server.base}/hang/tiny/", **kwargs)
+        assert time.monotonic() - start < 3
+        assert str(info.value).startswith(
+            f"Could not read the preset file {card_url}: timed out: the server sent nothing "
+            "for 0.5 s")
+        assert str(info.value).endswith("copy the preset folder here and pass its path instead.")
+    with pytest.raises(ValueError, match=r"Received: timeout=-1"):
+        kerasgan.from_preset(f"{server.base}/hang/tiny/", timeout=-1)
 
 
 def test_conditional_entry_draws_the_class_it_is_asked_for(tmp_path):

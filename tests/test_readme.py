@@ -63,6 +63,14 @@ def test_zoo_table_is_generated_from_the_cards():
     assert _between("zoo-table") == presets.zoo_table_markdown()
 
 
+def test_recipe_table_is_generated_from_the_registry():
+    from kerasgan.models import registry
+
+    table = registry.recipe_table_markdown()
+    assert _between("recipe-table") == table
+    assert all(f"`{recipe.name}`" in table for recipe in registry.list_recipes())
+
+
 def test_every_readme_command_parses_and_names_real_targets():
     commands = _kerasgan_commands()
     assert len(commands) >= 8

@@ -20,6 +20,7 @@ class ScanResult:
     labels: tuple
     class_names: tuple  # None for a flat folder
     skipped: tuple  # (path, reason) pairs
+    empty_classes: tuple = ()  # (class subfolder path, reason) pairs: no usable image
 
     @property
     def num_classes(self):
@@ -39,9 +40,12 @@ def _image_files(directory):
 def scan(path, min_size=DEFAULT_MIN_SIZE, max_pixels=None, strict=False):
     """Lists and validates the images of a folder.
 
-    A folder whose subfolders hold images is class-conditional: labels are the
-    index of each subfolder in sorted order, and files directly in the root are
-    an error. Otherwise every image in the folder (recursively) is unlabelled.
+    A folder whose subfolders hold images is class-conditional: every
+    (non-hidden) subfolder is a class, labels are the index of each subfolder
+    in sorted order, and files directly in the root are an error. A class
+    subfolder without a usable image is listed in `empty_classes` (see
+    `check_classes`). Otherwise every image in the folder (recursively) is
+    unlabelled.
     Every file is decoded once: corrupt, truncated, zero-byte, non-image,
     too small (`min_size`) and oversized (`max_pixels`) files are skipped and
     reported (a warning per file and a summary), or raise with `strict=True`.
@@ -68,7 +72,8 @@ def scan(path, min_size=DEFAULT_MIN_SIZE, max_pixels=None, strict=False):
         d for d in os.listdir(path)
         if not d.startswith(".") and os.path.isdir(os.path.join(path, d))
     )
-    class_dirs = [d for d in subdirs if _image_files(os.path.join(path, d))]
+    listings = {d: _image_files(os.path.join(path, d)) for d in subdirs}
+    class_dirs = [d for d in subdirs if listings[d]]
     top_level = [
         os.path.join(path, n) for n in sorted(os.listdir(path))
         if n.lower().endswith(EXTENSIONS) and os.path.isfile(os.path.join(path, n))
@@ -80,9 +85,9 @@ def scan(path, min_size=DEFAULT_MIN_SIZE, max_pixels=None, strict=False):
             "one subfolder per class."
         )
     if class_dirs:
-        candidates = [(f, label) for label, d in enumerate(class_dirs)
-                      for f in _image_files(os.path.join(path, d))]
-        class_names = tuple(class_dirs)
+        # Every subfolder is a class, the empty ones too: their indices must not shift.
+        candidates = [(f, label) for label, d in enumerate(subdirs) for f in listings[d]]
+        class_names = tuple(subdirs)
     else:
         candidates = [(f, -1) for f in _image_files(path)]
         class_names = None
@@ -111,19 +116,61 @@ def scan(path, min_size=DEFAULT_MIN_SIZE, max_pixels=None, strict=False):
             f"No usable image in '{path}': all {len(candidates)} image files were bad "
             f"(first: '{skipped[0][0]}': {skipped[0][1]})."
         )
-    return ScanResult(os.fspath(path), tuple(files), tuple(labels), class_names, tuple(skipped))
+    empty_classes, present = [], set(labels)
+    for label, name in enumerate(class_names or ()):
+        if label not in present:
+            found = len(listings[name])
+            reason = (f"all {found} image files were bad" if found else "no image files")
+            empty_classes.append((os.path.join(path, name), reason))
+    return ScanResult(os.fspath(path), tuple(files), tuple(labels), class_names, tuple(skipped),
+                      tuple(empty_classes))
 
 
-def folder_dataset(scan_result, image_size, channels, min_size=DEFAULT_MIN_SIZE,
-                   max_pixels=None, shuffle=False, seed=0):
-    """An unbatched `tf.data.Dataset` of `(uint8 image, int32 label)` from a `ScanResult`.
+def check_classes(result):
+    """Raises unless every class subfolder of a `ScanResult` holds at least one usable image.
 
-    Shuffling permutes file indices (reshuffled each epoch) before decoding.
+    Class labels are the index of each subfolder in sorted order: a class
+    without images would be a label the model never sees.
+
+    Args:
+        result: a `ScanResult` (of a flat or a class-conditional folder).
+
+    Examples:
+
+    >>> import os, tempfile
+    >>> from PIL import Image
+    >>> root = tempfile.mkdtemp()
+    >>> for name in ("cats", "dogs"):
+    ...     os.makedirs(os.path.join(root, name))
+    >>> Image.new("RGB", (16, 16)).save(os.path.join(root, "cats", "0.png"))
+    >>> check_classes(scan(root))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 class subfolder(s) of '...' hold no usable image: '...dogs' (no image files)...
+    """
+    if not result.empty_classes:
+        return
+    listed = ", ".join(f"'{folder}' ({reason})" for folder, reason in result.empty_classes)
+    raise ValueError(
+        f"{len(result.empty_classes)} class subfolder(s) of '{result.root}' hold no usable "
+        f"image: {listed}. Expected at least one image in each class subfolder (the labels are "
+        f"the index of each subfolder in sorted order: {list(result.class_names)}). Add images "
+        "to it or remove it."
+    )
+
+
+def _folder_source(scan_result, image_size, channels, min_size=DEFAULT_MIN_SIZE,
+                  max_pixels=None):
+    """A `Source` of `{"image": uint8 [size, size, channels], "label": int32}` by file index.
+
+    Each file is decoded (resized and center-cropped) when its index is read.
     """
     import tensorflow as tf
 
+    from kerasgan.data._order import Source
+
     files = list(scan_result.files)
-    labels = np.asarray(scan_result.labels, np.int32)
+    labels = tf.constant(np.asarray(scan_result.labels, np.int32))
 
     def decode(index):
         file = files[int(index)]
@@ -132,12 +179,9 @@ def folder_dataset(scan_result, image_size, channels, min_size=DEFAULT_MIN_SIZE,
         except BadImage as error:  # the file changed after the scan
             raise ValueError(f"Bad image file '{file}': {error}") from None
 
-    def load(index):
+    def fetch(index):
         image = tf.numpy_function(decode, [index], tf.uint8, stateful=False)
         image.set_shape((image_size, image_size, channels))
-        return image, tf.gather(labels, index)
+        return {"image": image, "label": tf.gather(labels, index)}
 
-    indices = tf.data.Dataset.range(len(files))
-    if shuffle:
-        indices = indices.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    return indices.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return Source(len(files), fetch)

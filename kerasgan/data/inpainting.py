@@ -30,7 +30,8 @@ Masks:
   kept only if the union stays within `hole_size**2` pixels (1/4 of the image
   by default). The whole mask is filled (the official random-region code
   trains without overlap, `useOverlapPred=0`); `overlap` does not apply.
-  Every image gets its own mask, determined by `seed`, new ones each epoch.
+  Every image gets its own mask, keyed by `(seed, pass, image index)`: new
+  ones each pass, the same in every process.
 """
 
 from kerasgan.data._image import DEFAULT_MIN_SIZE
@@ -105,24 +106,33 @@ def random_block_masks(batch_size, image_size, hole_size, key):
 def load_inpainting(spec, *, image_size=128, batch_size, mask="center", hole_size=None,
                     overlap=4, seed=0, shuffle=True, num_examples=None, strict=False,
                     min_size=DEFAULT_MIN_SIZE, max_pixels=None, data_dir=None, download=False,
-                    **options):
+                    start_batch=None, **options):
     """A batched dataset of `(masked_images, targets, masks)` for a Context Encoder.
 
-    See the module docstring for the masks and the fill.
+    See the module docstring for the masks and the fill. The images come in
+    the order of `kerasgan.data.load` (pass `p` a stateless permutation keyed
+    by `(seed, p)`); each random mask is keyed by `(seed, pass, image index)`.
+    `start_batch=None` gives one pass (the `e`-th iteration in a process is
+    pass `e`); `start_batch=k` the endless stream of passes from global batch
+    `k`. The dataset carries `batches_per_pass`. Distribution: auto-shard
+    policy `AutoShardPolicy.DATA`, every worker reads the same stream and
+    takes its share of each global batch.
 
     Args:
         spec: any image spec of `kerasgan.data.load`: `"shapes[:K=V,...]"`,
             `"folder:PATH"`, `"tfds:NAME[:split]"`.
         image_size: side of the square images (the official 128).
-        batch_size: images per batch.
+        batch_size: images per global batch.
         mask: `"center"` or `"random"` (random blocks).
         hole_size: side of the center hole, and the scale of the random blocks
             (default `image_size // 2`).
         overlap: for the center hole, the border (pixels) of the hole that is
             not filled (the official `overlapPred=4`).
-        seed: seeds the data (shapes, shuffling) and the random masks.
+        seed: seeds the data (shapes, order) and the random masks.
         shuffle, num_examples, strict, min_size, max_pixels, data_dir,
             download, **options: passed to `kerasgan.data.load`.
+        start_batch: `None` (one pass) or the global batch an endless stream
+            starts at.
 
     Examples:
 
@@ -133,36 +143,43 @@ def load_inpainting(spec, *, image_size=128, batch_size, mask="center", hole_siz
     """
     import tensorflow as tf
 
-    from kerasgan.data.paired import check_batch_size, example_keys
-    from kerasgan.data.spec import _check_size, parse_spec
+    from kerasgan.data import _order
+    from kerasgan.data.paired import check_batch_size
+    from kerasgan.data.spec import _check_size, _image_examples, parse_spec
 
     _check_size(parse_spec(spec).kind, image_size)
     check_batch_size(batch_size)
     hole_size = image_size // 2 if hole_size is None else hole_size
     _check(image_size, mask, hole_size, overlap)
+    seed = _order.check_seed(seed)
 
-    from kerasgan.data.spec import load
-
-    images = load(spec, image_size=image_size, batch_size=batch_size, channels=3, shuffle=shuffle,
-                  seed=seed, strict=strict, num_examples=num_examples, min_size=min_size,
-                  max_pixels=max_pixels, data_dir=data_dir, download=download, **options)
+    stream, source, batches, _ = _image_examples(
+        spec, image_size=image_size, batch_size=batch_size, channels=3, labels=False,
+        shuffle=shuffle, seed=seed, strict=strict, num_examples=num_examples, min_size=min_size,
+        max_pixels=max_pixels, data_dir=data_dir, download=download, start_batch=start_batch,
+        options=options)
+    start_batch = _order.check_start_batch(start_batch)
+    sources = [(source, "index", "example")]
     fill_value = tf.constant(FILL_VALUE, tf.float32)
 
     if mask == "center":
         hole, fill = (tf.constant(m) for m in center_masks(image_size, hole_size, overlap))
 
-        def apply(targets):
+        def apply(element):
+            targets = tf.cast(element["example"]["image"], tf.float32) / 127.5 - 1.0
             masked = targets * (1.0 - fill) + fill * fill_value
             return masked, targets, tf.tile(hole[None], [batch_size, 1, 1, 1])
 
-        return images.map(apply, num_parallel_calls=tf.data.AUTOTUNE,
-                          deterministic=True).prefetch(tf.data.AUTOTUNE)
+        dataset = _order.assemble(stream, sources, batch_size).map(
+            apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return _order.finish(dataset, batches, start_batch)
 
-    def apply_random(targets, key):
-        masks = random_block_masks(batch_size, image_size, hole_size, key)
+    def apply_random(element):
+        targets = tf.cast(element["example"]["image"], tf.float32) / 127.5 - 1.0
+        key = _order.key(seed, _order.MASK, element["pass"], element["index"])
+        masks = random_block_masks(1, image_size, hole_size, key)[0]
         masked = targets * (1.0 - masks) + masks * fill_value
         return masked, targets, masks
 
-    return tf.data.Dataset.zip((images, example_keys(seed))).map(
-        apply_random, num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True).prefetch(tf.data.AUTOTUNE)
+    dataset = _order.assemble(stream, sources, batch_size, per_example=apply_random)
+    return _order.finish(dataset, batches, start_batch)

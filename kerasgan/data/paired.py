@@ -17,7 +17,8 @@ Random jitter is the pix2pix recipe: resize both images to `load_size` x
 ratio is not kept), take one random `image_size` crop and one random
 horizontal flip, the same for both images of a pair. The two images are
 stacked channel-wise before the crop and flip and split afterwards, with one
-stateless seed per example; the seeds come from `seed` and change each epoch.
+stateless seed per example keyed by `(seed, pass, pair index)`: new each pass,
+the same in every process.
 """
 
 import dataclasses
@@ -36,7 +37,6 @@ DIRECTIONS = ("AtoB", "BtoA")
 SEGMENTATION_PALETTE = np.array(
     [(0, 0, 0), (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200),
      (245, 130, 48), (145, 30, 180)], np.uint8)
-_CHUNK = 64
 _CACHE_LIMIT_BYTES = 256 * 2**20
 _MAX_LISTED = 10
 
@@ -69,14 +69,6 @@ def check_batch_size(batch_size):
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"`batch_size` must be a positive integer. "
                          f"Received: batch_size={batch_size!r}")
-
-
-def example_keys(seed):
-    """An endless dataset of stateless seeds (int64 `[2]`), new ones each epoch, fixed by `seed`."""
-    import tensorflow as tf
-
-    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).map(
-        lambda value: tf.stack([value, tf.constant(seed, tf.int64)]))
 
 
 def resize_to(images, size):
@@ -264,8 +256,11 @@ def _decode_pair(a_path, b_path, max_pixels):
     return np.concatenate([image, other], axis=-1)
 
 
-def _folder_pairs(result, max_pixels, shuffle, seed):
+def _folder_pairs_source(result, max_pixels):
+    """A `Source` of uint8 `[H, W, 6]` pairs (A's RGB then B's) at the files' own size."""
     import tensorflow as tf
+
+    from kerasgan.data._order import Source
 
     pairs = list(result.pairs)
 
@@ -276,15 +271,12 @@ def _folder_pairs(result, max_pixels, shuffle, seed):
         except BadImage as error:  # the file changed after the scan
             raise ValueError(f"Bad image file in the pair '{a_path}': {error}") from None
 
-    def load(index):
+    def fetch(index):
         stacked = tf.numpy_function(decode, [index], tf.uint8, stateful=False)
         stacked.set_shape((None, None, 6))
         return stacked
 
-    indices = tf.data.Dataset.range(len(pairs))
-    if shuffle:
-        indices = indices.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
-    return indices.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return Source(len(pairs), fetch)
 
 
 def render_pairs(kind, num, image_size, seed=0, start=0, **options):
@@ -300,6 +292,10 @@ def render_pairs(kind, num, image_size, seed=0, start=0, **options):
     if kind not in PAIR_KINDS:
         raise ValueError(f"`pairs` must be one of {PAIR_KINDS}. Received: pairs={kind!r}")
     batch = render_shapes(num, image_size, seed, start, outputs=("image", kind), **options)
+    return _stack_pair(kind, batch)
+
+
+def _stack_pair(kind, batch):
     if kind == "edges":
         source = np.repeat(batch["edges"], 3, axis=-1)
     else:
@@ -307,57 +303,71 @@ def render_pairs(kind, num, image_size, seed=0, start=0, **options):
     return np.concatenate([source, batch["image"]], axis=-1)
 
 
-def _shapes_pairs(kind, count, image_size, seed, options, shuffle):
+def _shapes_pairs_source(kind, count, image_size, seed, options):
+    """A grouped `Source` of the shapes pairs `0 .. count - 1` of `seed`, uint8 `[g, S, S, 6]`.
+
+    Rendered pairs are kept in memory when all of them fit in 256 MB.
+    """
     import tensorflow as tf
 
+    from kerasgan.data._order import Memo, Source
+    from kerasgan.data.shapes import _render_at
+
     render_pairs(kind, 1, image_size, seed, **options)  # validates the options now
-    num_chunks = -(-count // _CHUNK)
+    domain = options.get("domain")
+    num_shapes = tuple(options.get("num_shapes", (1, 3)))
 
-    def render(chunk):
-        start = int(chunk) * _CHUNK
-        return render_pairs(kind, min(_CHUNK, count - start), image_size, seed, start, **options)
+    def render(indices):
+        batch = _render_at(indices, image_size, seed, ("image", kind), domain, num_shapes)
+        return (_stack_pair(kind, batch),)
 
-    def load(chunk):
-        stacked = tf.numpy_function(render, [chunk], tf.uint8, stateful=False)
+    memo = Memo(render, count, count * image_size * image_size * 6 <= _CACHE_LIMIT_BYTES)
+
+    def fetch(indices):
+        stacked = tf.numpy_function(lambda i: memo(i)[0], [indices], tf.uint8, stateful=False)
         stacked.set_shape((None, image_size, image_size, 6))
-        return tf.data.Dataset.from_tensor_slices(stacked)
+        return stacked
 
-    dataset = tf.data.Dataset.range(num_chunks).interleave(
-        load, cycle_length=2, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if count * image_size * image_size * 6 <= _CACHE_LIMIT_BYTES:
-        dataset = dataset.cache()
-    if shuffle:
-        dataset = dataset.shuffle(min(count, 8192), seed=seed, reshuffle_each_iteration=True)
-    return dataset
+    return Source(count, fetch, grouped=True)
 
 
 def load_paired(spec, *, image_size, batch_size, direction="AtoB", jitter=False, load_size=None,
                 shuffle=True, seed=0, num_examples=None, strict=False, min_size=DEFAULT_MIN_SIZE,
-                max_pixels=None, **options):
+                max_pixels=None, start_batch=None, **options):
     """A batched dataset of `(inputs, targets)` image pairs for pix2pix, float32 in [-1, 1].
 
     With `direction="AtoB"` the inputs are the A images (the left halves, the
     `A/` files, the shapes maps) and the targets the B images; `"BtoA"` swaps
     them. Without jitter both images are resized to `image_size` x
     `image_size` (aspect ratio not kept); with `jitter=True` they get the
-    pix2pix random jitter (see the module docstring), identical for both.
-    Batches drop the remainder; the epoch is one pass over the pairs.
+    pix2pix random jitter (see the module docstring), identical for both and
+    keyed by `(seed, pass, pair index)`. Batches drop the remainder.
+
+    The order is that of `kerasgan.data.load`: pass `p` is a stateless
+    permutation keyed by `(seed, p)`; `start_batch=None` gives one pass (the
+    `e`-th iteration in a process is pass `e`), `start_batch=k` the endless
+    stream of passes from global batch `k`. The dataset carries
+    `batches_per_pass`. Distribution: auto-shard policy `AutoShardPolicy.DATA`,
+    every worker reads the same stream and takes its share of each global
+    batch.
 
     Args:
         spec: `"shapes"` (= `"shapes:pairs=edges"`), `"shapes:pairs=segmentation"`
             or `"folder:PATH"` (side-by-side `A|B` images, or subfolders `A/` and `B/`).
         image_size: side of the square output images.
-        batch_size: pairs per batch.
+        batch_size: pairs per global batch.
         direction: `"AtoB"` or `"BtoA"`.
         jitter: apply the pix2pix random resize-crop-flip.
         load_size: the resize before the random crop (default
             `round(image_size * 286 / 256)`: 286 for 256).
-        shuffle: shuffle the pairs (seeded; reshuffled each epoch).
-        seed: seeds the shapes data, the shuffling and the jitter.
-        num_examples: pairs per epoch of the shapes data (default 8192).
+        shuffle: visit each pass in its seeded permutation (else in index order).
+        seed: seeds the shapes data, the order and the jitter.
+        num_examples: pairs per pass of the shapes data (default 8192).
         strict: for folders, raise on a bad file instead of skipping its pair.
         min_size, max_pixels: for folders, the smallest accepted side of each
             image of a pair and the largest accepted pixel count of a file.
+        start_batch: `None` (one pass) or the global batch an endless stream
+            starts at.
         **options: shapes options (`pairs`, `domain`, `num_shapes`).
 
     Examples:
@@ -365,11 +375,12 @@ def load_paired(spec, *, image_size, batch_size, direction="AtoB", jitter=False,
     >>> dataset = load_paired("shapes:pairs=edges", image_size=32, batch_size=4,
     ...                       num_examples=8, jitter=True)
     >>> inputs, targets = next(iter(dataset))
-    >>> inputs.shape, targets.shape, inputs.dtype.name
-    (TensorShape([4, 32, 32, 3]), TensorShape([4, 32, 32, 3]), 'float32')
+    >>> inputs.shape, targets.shape, inputs.dtype.name, dataset.batches_per_pass
+    (TensorShape([4, 32, 32, 3]), TensorShape([4, 32, 32, 3]), 'float32', 2)
     """
     import tensorflow as tf
 
+    from kerasgan.data import _order
     from kerasgan.data.spec import DEFAULT_SHAPES_EXAMPLES, _check_size, parse_spec
 
     parsed = parse_spec(spec)
@@ -382,6 +393,8 @@ def load_paired(spec, *, image_size, batch_size, direction="AtoB", jitter=False,
         raise ValueError(f"`direction` must be one of {DIRECTIONS}. "
                          f"Received: direction={direction!r}")
     load_size = check_jitter(image_size, jitter, load_size)
+    seed = _order.check_seed(seed)
+    start_batch = _order.check_start_batch(start_batch)
 
     if parsed.kind == "shapes":
         shape_options = {**dict(parsed.options), **options}
@@ -396,30 +409,33 @@ def load_paired(spec, *, image_size, batch_size, direction="AtoB", jitter=False,
         count = DEFAULT_SHAPES_EXAMPLES if num_examples is None else int(num_examples)
         if count < 1:
             raise ValueError(f"`num_examples` must be positive. Received: num_examples={count}")
-        pairs = _shapes_pairs(kind, count, image_size, seed, shape_options, shuffle)
+        source = _shapes_pairs_source(kind, count, image_size, seed, shape_options)
     else:
         if options:
             raise ValueError(f"Unknown options {sorted(options)} for folder data.")
         result = scan_pairs(parsed.target, min_size=min_size, max_pixels=max_pixels,
                             strict=strict)
-        count = len(result.pairs)
-        pairs = _folder_pairs(result, max_pixels, shuffle, seed)
+        source = _folder_pairs_source(result, max_pixels)
+    count = source.count
     if count < batch_size:
         raise ValueError(
             f"The data '{spec}' holds {count} pairs, fewer than one batch of {batch_size}. "
             "Expected at least batch_size pairs (batches drop the remainder).")
+    batches = count // batch_size
+    stream = _order.with_indices(_order.positions(batches, batch_size, start_batch), count,
+                                 seed, shuffle)
 
-    def prepare(stacked, key):
-        stacked = tf.cast(stacked, tf.float32)
+    def prepare(element):
+        stacked = tf.cast(element["example"], tf.float32)
         if load_size is None:
             stacked = resize_to(stacked, image_size)
         else:
+            key = _order.key(seed, _order.JITTER, element["pass"], element["index"])
             stacked = random_jitter(stacked, image_size, load_size, key)
         stacked = stacked / 127.5 - 1.0
         a, b = stacked[..., :3], stacked[..., 3:]
         return (a, b) if direction == "AtoB" else (b, a)
 
-    dataset = tf.data.Dataset.zip((pairs, example_keys(seed))).map(
-        prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    dataset = _order.assemble(stream, [(source, "index", "example")], batch_size,
+                              per_example=prepare)
+    return _order.finish(dataset, batches, start_batch)

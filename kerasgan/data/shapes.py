@@ -78,9 +78,9 @@ def _splitmix64(x):
         return x ^ (x >> np.uint64(31))
 
 
-def _uniforms(seed, start, num, count):
-    """`[num, count]` uniforms in [0, 1): draw j of image i is a hash of (seed, start + i, j)."""
-    index = np.arange(start, start + num, dtype=np.uint64)
+def _uniforms(seed, indices, count):
+    """`[len(indices), count]` uniforms in [0, 1): draw j of image i is a hash of (seed, i, j)."""
+    index = np.asarray(indices, dtype=np.uint64)
     key = _splitmix64(_splitmix64(np.uint64(seed)) + index)
     with np.errstate(over="ignore"):
         bits = _splitmix64(key[:, None] + np.arange(count, dtype=np.uint64)[None, :]
@@ -91,9 +91,10 @@ def _uniforms(seed, start, num, count):
 _NUM_DRAWS = 30 + _NOISE_GRID * _NOISE_GRID
 
 
-def _draw_parameters(num, seed, start, domain, num_shapes):
+def _draw_parameters(indices, seed, domain, num_shapes):
     """Per-image parameters; image i's depend only on (seed, i), whatever the chunking."""
-    u = _uniforms(seed, start, num, _NUM_DRAWS)
+    num = len(indices)
+    u = _uniforms(seed, indices, _NUM_DRAWS)
     pick = lambda column, n: np.minimum((u[:, column] * n).astype(np.int64), n - 1)
     lerp = lambda column, low, high: (low + (high - low) * u[:, column]).astype(np.float32)
     if domain is None:
@@ -217,8 +218,19 @@ def render_shapes(num, image_size, seed=0, start=0, *, outputs=("image", "label"
     """
     outputs = tuple(outputs)
     _check(num, image_size, seed, start, outputs, domain, tuple(num_shapes))
+    return _render_at(np.arange(start, start + num, dtype=np.int64), image_size, seed,
+                      outputs, domain, tuple(num_shapes))
+
+
+def _render_at(indices, image_size, seed, outputs, domain, num_shapes):
+    """`render_shapes` of the images `indices` (any order, repeats allowed), unvalidated.
+
+    Image `i` is the same whatever the other indices: the data pipelines call
+    this on the example indices of their stateless orders.
+    """
+    num = len(indices)
     size = int(image_size)
-    p = _draw_parameters(num, seed, start, domain, num_shapes)
+    p = _draw_parameters(indices, seed, domain, num_shapes)
     image = _background(p, size)
     x, y = _grid(size)
     want_maps = "segmentation" in outputs or "edges" in outputs

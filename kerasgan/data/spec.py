@@ -11,7 +11,6 @@ from kerasgan.data._image import DEFAULT_MIN_SIZE
 FORMS = ("shapes", "shapes:KEY=VALUE[,KEY=VALUE]", "folder:PATH", "tfds:NAME[:split]")
 DEFAULT_SHAPES_EXAMPLES = 8192
 _CACHE_LIMIT_BYTES = 256 * 2**20
-_CHUNK = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,10 +81,16 @@ def _check_size(kind, image_size):
                          f"Received: image_size={image_size!r}")
 
 
-def _shapes_dataset(num_examples, image_size, seed, options, shuffle):
+def _shapes_source(num_examples, image_size, seed, options):
+    """A grouped `Source` of the shapes images and labels `0 .. num_examples - 1` of `seed`.
+
+    Rendered images are kept in memory when all of them fit in 256 MB, so
+    later passes read them instead of rendering again.
+    """
     import tensorflow as tf
 
-    from kerasgan.data.shapes import render_shapes
+    from kerasgan.data._order import Memo, Source
+    from kerasgan.data.shapes import _render_at, render_shapes
 
     allowed = {"domain", "num_shapes"}
     unknown = set(options) - allowed
@@ -94,78 +99,57 @@ def _shapes_dataset(num_examples, image_size, seed, options, shuffle):
                 "domains": " (`domains=` is for kerasgan.data.load_unpaired)"}
         raise ValueError(f"Unknown shapes options {sorted(unknown)}. Expected any of "
                          f"{sorted(allowed)}." + "".join(hint.get(k, "") for k in sorted(unknown)))
+    if num_examples < 1:
+        raise ValueError(f"`num_examples` must be positive. Received: num_examples={num_examples}")
     render_shapes(1, image_size, seed, **options)  # validates the options now, not in a worker
-    num_chunks = -(-num_examples // _CHUNK)
+    domain = options.get("domain")
+    num_shapes = tuple(options.get("num_shapes", (1, 3)))
 
-    def render(chunk):
-        start = int(chunk) * _CHUNK
-        batch = render_shapes(min(_CHUNK, num_examples - start), image_size, seed, start,
-                              **options)
+    def render(indices):
+        batch = _render_at(indices, image_size, seed, ("image", "label"), domain, num_shapes)
         return batch["image"], batch["label"]
 
-    def load(chunk):
-        images, labels = tf.numpy_function(render, [chunk], (tf.uint8, tf.int32),
-                                           stateful=False)
+    memo = Memo(render, num_examples,
+                num_examples * image_size * image_size * 3 <= _CACHE_LIMIT_BYTES)
+
+    def fetch(indices):
+        images, labels = tf.numpy_function(memo, [indices], (tf.uint8, tf.int32), stateful=False)
         images.set_shape((None, image_size, image_size, 3))
         labels.set_shape((None,))
-        return tf.data.Dataset.from_tensor_slices((images, labels))
+        return {"image": images, "label": labels}
 
-    dataset = tf.data.Dataset.range(num_chunks).interleave(
-        load, cycle_length=2, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if num_examples * image_size * image_size * 3 <= _CACHE_LIMIT_BYTES:
-        dataset = dataset.cache()
-    if shuffle:
-        dataset = dataset.shuffle(min(num_examples, 8192), seed=seed,
-                                  reshuffle_each_iteration=True)
-    return dataset
+    return Source(num_examples, fetch, grouped=True)
 
 
-def load(spec, *, image_size, batch_size, channels=3, labels=False, shuffle=True, seed=0,
-         strict=False, num_examples=None, min_size=DEFAULT_MIN_SIZE, max_pixels=None,
-         data_dir=None, download=False, **options):
-    """A batched `tf.data.Dataset` of float32 images in [-1, 1], NHWC, from a data spec.
+def _image_examples(spec, *, image_size, batch_size, channels, labels, shuffle, seed, strict,
+                    num_examples, min_size, max_pixels, data_dir, download, start_batch,
+                    options):
+    """The order and the source of `load`: `(batches, source, batches_per_pass, channels)`.
 
-    Args:
-        spec: `"shapes"` (embedded, the default), `"folder:PATH"` or
-            `"tfds:NAME[:split]"`; see `parse_spec`.
-        image_size: side of the square images.
-        batch_size: batch size (batches drop the remainder).
-        channels: 1 or 3.
-        labels: yield `(images, labels)` with int32 labels.
-        shuffle: shuffle (seeded; reshuffled each epoch).
-        seed: seeds the shapes data and the shuffling.
-        strict: for folders, raise on a bad file instead of skipping it.
-        num_examples: images per epoch of the shapes data (default 8192).
-        min_size, max_pixels: for folders, the smallest accepted side and the
-            largest accepted pixel count.
-        data_dir, download: for TFDS.
-        **options: shapes options (`domain`, `num_shapes`).
-
-    Examples:
-
-    >>> dataset = load("shapes", image_size=32, batch_size=8, num_examples=16)
-    >>> images = next(iter(dataset))
-    >>> images.shape, images.dtype.name
-    (TensorShape([8, 32, 32, 3]), 'float32')
+    `batches` holds the global batches of the stateless order of
+    `kerasgan.data._order` (dicts of int64 `"pass"`, `"position"` and
+    `"index"` vectors); the source gives `{"image": uint8, "label": int32}`
+    by index, with `channels` image channels.
     """
-    import tensorflow as tf
+    from kerasgan.data import _order
 
     parsed = parse_spec(spec)
     _check_size(parsed.kind, image_size)
     if channels not in (1, 3):
         raise ValueError(f"`channels` must be 1 or 3. Received: channels={channels}")
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"`batch_size` must be a positive integer. Received: {batch_size!r}")
+    seed = _order.check_seed(seed)
+    start_batch = _order.check_start_batch(start_batch)
 
     if parsed.kind == "shapes":
-        shape_options = {**dict(parsed.options), **options}
         count = DEFAULT_SHAPES_EXAMPLES if num_examples is None else int(num_examples)
-        dataset = _shapes_dataset(count, image_size, seed, shape_options, shuffle)
+        source = _shapes_source(count, image_size, seed, {**dict(parsed.options), **options})
         source_channels = 3
     elif options:
         raise ValueError(f"Unknown options {sorted(options)} for {parsed.kind} data.")
     elif parsed.kind == "folder":
-        from kerasgan.data.folder import folder_dataset, scan
+        from kerasgan.data.folder import _folder_source, check_classes, scan
 
         result = scan(parsed.target, min_size=min_size, max_pixels=max_pixels, strict=strict)
         if labels and result.class_names is None:
@@ -173,45 +157,138 @@ def load(spec, *, image_size, batch_size, channels=3, labels=False, shuffle=True
                 f"Labels were requested but '{parsed.target}' has no class subfolders. "
                 "Expected one subfolder per class."
             )
-        count = len(result.files)
-        dataset = folder_dataset(result, image_size, channels, min_size, max_pixels,
-                                 shuffle=shuffle, seed=seed)
+        if labels:
+            check_classes(result)
+        source = _folder_source(result, image_size, channels, min_size, max_pixels)
         source_channels = channels
     else:
-        from kerasgan.data.tfds import tfds_builder, tfds_dataset
+        from kerasgan.data.tfds import _tfds_source
 
-        builder = tfds_builder(parsed.target, data_dir, download)
-        split_info = builder.info.splits.get(parsed.split) if parsed.split in (
-            builder.info.splits) else None
-        count = split_info.num_examples if split_info is not None else None
-        dataset = tfds_dataset(parsed.target, parsed.split, image_size, channels, data_dir,
-                               download, shuffle=shuffle, seed=seed)
+        source = _tfds_source(parsed.target, parsed.split, image_size, channels, data_dir,
+                              download)
         source_channels = channels
-    if count is not None and count < batch_size:
+    if source.count < batch_size:
         raise ValueError(
-            f"The data '{spec}' holds {count} images, fewer than one batch of {batch_size}. "
-            "Expected at least batch_size images (batches drop the remainder)."
+            f"The data '{spec}' holds {source.count} images, fewer than one batch of "
+            f"{batch_size}. Expected at least batch_size images (batches drop the remainder)."
         )
+    batches = source.count // batch_size
+    stream = _order.with_indices(_order.positions(batches, batch_size, start_batch),
+                                 source.count, seed, shuffle)
+    return stream, source, batches, source_channels
 
-    if count is not None:  # lets Keras know the epoch length
-        dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
 
-    def to_float(image, label):
-        image = tf.cast(image, tf.float32)
+def load(spec, *, image_size, batch_size, channels=3, labels=False, shuffle=True, seed=0,
+         strict=False, num_examples=None, min_size=DEFAULT_MIN_SIZE, max_pixels=None,
+         data_dir=None, download=False, start_batch=None, **options):
+    """A batched `tf.data.Dataset` of float32 images in [-1, 1], NHWC, from a data spec.
+
+    The order is a function of `(seed, pass)` only: pass `p` visits the
+    examples in a stateless permutation keyed by `(seed, p)`, the same in
+    every process. With `start_batch=None` the dataset is one pass
+    (`batches_per_pass` batches; the remainder is dropped) and its `e`-th
+    iteration in a process is pass `e`. With `start_batch=k` it is the
+    endless sequence pass 0, pass 1, ... starting at global batch `k` (batch
+    `b` is batch `b % batches_per_pass` of pass `b // batches_per_pass`), so a
+    new process resuming at step `k` reads exactly the batches an
+    uninterrupted run would; the skip happens before any image is decoded or
+    rendered. The returned dataset carries `dataset.batches_per_pass` (see
+    `kerasgan.data.batches_per_pass`).
+
+    Distribution: the auto-shard policy is `AutoShardPolicy.DATA`: every
+    worker reads the same stream and takes its share of each global batch,
+    so N workers see exactly the batches one process sees.
+
+    Args:
+        spec: `"shapes"` (embedded, the default), `"folder:PATH"` or
+            `"tfds:NAME[:split]"`; see `parse_spec`.
+        image_size: side of the square images.
+        batch_size: the global batch size (batches drop the remainder).
+        channels: 1 or 3.
+        labels: yield `(images, labels)` with int32 labels. A folder then
+            needs one subfolder per class, each with at least one image.
+        shuffle: visit each pass in its seeded permutation (else in index order).
+        seed: seeds the shapes data and the order.
+        strict: for folders, raise on a bad file instead of skipping it.
+        num_examples: images per pass of the shapes data (default 8192).
+        min_size, max_pixels: for folders, the smallest accepted side and the
+            largest accepted pixel count.
+        data_dir, download: for TFDS.
+        start_batch: `None` (one pass) or the global batch an endless stream
+            starts at.
+        **options: shapes options (`domain`, `num_shapes`).
+
+    Examples:
+
+    >>> dataset = load("shapes", image_size=32, batch_size=8, num_examples=16)
+    >>> images = next(iter(dataset))
+    >>> images.shape, images.dtype.name, dataset.batches_per_pass
+    (TensorShape([8, 32, 32, 3]), 'float32', 2)
+    >>> stream = load("shapes", image_size=32, batch_size=8, num_examples=16, start_batch=3)
+    >>> resumed = next(iter(stream))  # batch 1 of pass 1
+    >>> whole = list(load("shapes", image_size=32, batch_size=8, num_examples=16,
+    ...                   start_batch=0).take(4))
+    >>> bool((whole[3].numpy() == resumed.numpy()).all())
+    True
+    """
+    import tensorflow as tf
+
+    from kerasgan.data import _order
+
+    stream, source, batches, source_channels = _image_examples(
+        spec, image_size=image_size, batch_size=batch_size, channels=channels, labels=labels,
+        shuffle=shuffle, seed=seed, strict=strict, num_examples=num_examples, min_size=min_size,
+        max_pixels=max_pixels, data_dir=data_dir, download=download, start_batch=start_batch,
+        options=options)
+
+    def to_float(element):
+        image = tf.cast(element["example"]["image"], tf.float32)
         if channels == 1 and source_channels == 3:
             image = tf.image.rgb_to_grayscale(image)
         image = image / 127.5 - 1.0
-        return (image, label) if labels else image
+        return (image, element["example"]["label"]) if labels else image
 
-    return (
-        dataset.batch(batch_size, drop_remainder=True)
-        .map(to_float, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    dataset = _order.assemble(stream, [(source, "index", "example")], batch_size).map(
+        to_float, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return _order.finish(dataset, batches, start_batch)
+
+
+def batches_per_pass(dataset):
+    """The batches per pass of a dataset returned by a `kerasgan.data` loader.
+
+    Global batch `b` of a loader's stream is batch `b % batches_per_pass` of
+    pass `b // batches_per_pass`. The attribute does not survive
+    transformations (`.map`, `.take`, ...): read it from the dataset the
+    loader returned.
+
+    Args:
+        dataset: a dataset returned by `load`, `load_paired`, `load_unpaired`
+            or `load_inpainting`.
+
+    Returns:
+        The int `dataset.batches_per_pass`.
+
+    Examples:
+
+    >>> batches_per_pass(load("shapes", image_size=16, batch_size=4, num_examples=10))
+    2
+    """
+    value = getattr(dataset, "batches_per_pass", None)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            "Expected a dataset returned by a kerasgan.data loader (load, load_paired, "
+            "load_unpaired, load_inpainting), which carries an int `batches_per_pass`; "
+            "transformations such as .map() return a new dataset without it. Received: "
+            f"{type(dataset).__name__} with batches_per_pass={value!r}")
+    return value
 
 
 def describe(spec, data_dir=None, **options):
-    """Facts about a data spec: `num_classes`, `class_names`, `num_examples` where known."""
+    """Facts about a data spec: `num_classes`, `class_names`, `num_examples` where known.
+
+    For a folder with class subfolders of which one holds no usable image,
+    raises the error `load(..., labels=True)` raises.
+    """
     parsed = parse_spec(spec)
     if parsed.kind == "shapes":
         from kerasgan.data.shapes import CLASS_NAMES
@@ -219,9 +296,10 @@ def describe(spec, data_dir=None, **options):
         return {"num_classes": len(CLASS_NAMES), "class_names": CLASS_NAMES,
                 "num_examples": options.get("num_examples", DEFAULT_SHAPES_EXAMPLES)}
     if parsed.kind == "folder":
-        from kerasgan.data.folder import scan
+        from kerasgan.data.folder import check_classes, scan
 
         result = scan(parsed.target, **options)
+        check_classes(result)  # the classes load(labels=True) would train on, or its error
         return {"num_classes": result.num_classes, "class_names": result.class_names,
                 "num_examples": len(result.files), "skipped": len(result.skipped)}
     from kerasgan.data.tfds import describe_tfds

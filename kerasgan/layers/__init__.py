@@ -1,21 +1,35 @@
-"""Reusable layers, one per file."""
+"""Reusable layers, one per file, and the shared normalization helpers (`norms`)."""
 
+from kerasgan.layers import norms
 from kerasgan.layers.channel_wise_dense import ChannelWiseDense
 from kerasgan.layers.conditional_batch_norm import ConditionalBatchNormalization
 from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
+from kerasgan.layers.held_at_zero import HeldAtZero
+from kerasgan.layers.latent_chunks import LatentChunks
 from kerasgan.layers.orthogonal import OffDiagonalOrthogonal
+from kerasgan.layers.paste_center import PasteCenter
 from kerasgan.layers.projection import ProjectionHead
 from kerasgan.layers.reflection_pad import ReflectionPadding2D
 from kerasgan.layers.self_attention import SelfAttention
-from kerasgan.layers.spectral_norm import SpectralNormalization
+from kerasgan.layers.spectral_norm import SpectralNormalization, sn_conv, sn_dense
+from kerasgan.layers.test_time_batch_norm import TestTimeBatchNormalization
+from kerasgan.layers.test_time_dropout import TestTimeDropout
 
 __all__ = [
     "ChannelWiseDense",
     "ConditionalBatchNormalization",
     "GlobalSumPooling2D",
+    "HeldAtZero",
+    "LatentChunks",
     "OffDiagonalOrthogonal",
+    "PasteCenter",
     "ProjectionHead",
     "ReflectionPadding2D",
     "SelfAttention",
     "SpectralNormalization",
+    "TestTimeBatchNormalization",
+    "TestTimeDropout",
+    "norms",
+    "sn_conv",
+    "sn_dense",
 ]

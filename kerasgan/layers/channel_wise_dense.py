@@ -21,7 +21,7 @@ class ChannelWiseDense(keras.layers.Layer):
     Examples:
 
     >>> layer = ChannelWiseDense()
-    >>> layer(keras.ops.ones((2, 4, 4, 8))).shape
+    >>> tuple(layer(keras.ops.ones((2, 4, 4, 8))).shape)
     (2, 4, 4, 8)
     >>> layer.count_params()  # 8 * 16 * 16 weights + 8 * 16 biases
     2176

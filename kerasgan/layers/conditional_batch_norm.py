@@ -34,7 +34,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
 
     >>> cbn = ConditionalBatchNormalization(num_classes=10)
     >>> x = keras.random.normal((4, 8, 8, 16))
-    >>> cbn([x, keras.ops.array([0, 1, 2, 3])], training=True).shape
+    >>> tuple(cbn([x, keras.ops.array([0, 1, 2, 3])], training=True).shape)
     (4, 8, 8, 16)
     """
 

@@ -10,7 +10,8 @@ class GlobalSumPooling2D(keras.layers.Layer):
 
     Examples:
 
-    >>> GlobalSumPooling2D()(keras.ops.ones((2, 4, 4, 3)))[0].tolist()
+    >>> sums = GlobalSumPooling2D()(keras.ops.ones((2, 4, 4, 3)))
+    >>> keras.ops.convert_to_numpy(sums)[0].tolist()
     [16.0, 16.0, 16.0]
     """
 

@@ -22,7 +22,8 @@ class ProjectionHead(keras.layers.Layer):
     Examples:
 
     >>> head = ProjectionHead(num_classes=10)
-    >>> head([keras.random.normal((4, 32)), keras.ops.array([0, 1, 2, 3])]).shape
+    >>> logits = head([keras.random.normal((4, 32)), keras.ops.array([0, 1, 2, 3])])
+    >>> tuple(logits.shape)
     (4, 1)
     """
 

@@ -35,7 +35,7 @@ class SelfAttention(keras.layers.Layer):
     Examples:
 
     >>> layer = SelfAttention()
-    >>> layer(keras.random.normal((2, 8, 8, 16))).shape
+    >>> tuple(layer(keras.random.normal((2, 8, 8, 16))).shape)
     (2, 8, 8, 16)
     """
 

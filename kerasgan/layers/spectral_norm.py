@@ -36,7 +36,7 @@ class SpectralNormalization(keras.layers.Wrapper):
     Examples:
 
     >>> layer = SpectralNormalization(keras.layers.Dense(4))
-    >>> layer(keras.ops.ones((2, 3))).shape
+    >>> tuple(layer(keras.ops.ones((2, 3))).shape)
     (2, 4)
     """
 
@@ -94,3 +94,39 @@ class SpectralNormalization(keras.layers.Wrapper):
     def get_config(self):
         return {**super().get_config(), "power_iterations": self.power_iterations,
                 "epsilon": self.epsilon}
+
+
+def sn_conv(filters, kernel_size, name, kernel_initializer="glorot_uniform",
+            kernel_regularizer=None):
+    """A spectrally normalized `Conv2D` ("same" padding, with a bias) named `{name}_sn`.
+
+    The official SAGAN `snconv2d` (`kernel_initializer="glorot_uniform"`) and
+    BigGAN `SNConv2d` (`"orthogonal"`, with the orthogonal regularizer).
+
+    Examples:
+
+    >>> conv = sn_conv(8, 3, "conv", kernel_initializer="orthogonal")
+    >>> tuple(conv(keras.ops.ones((1, 4, 4, 2))).shape), conv.name, conv.layer.name
+    ((1, 4, 4, 8), 'conv_sn', 'conv')
+    """
+    return SpectralNormalization(
+        keras.layers.Conv2D(filters, kernel_size, padding="same",
+                            kernel_initializer=kernel_initializer,
+                            kernel_regularizer=kernel_regularizer, name=name),
+        name=f"{name}_sn",
+    )
+
+
+def sn_dense(units, name, kernel_initializer="glorot_uniform", kernel_regularizer=None):
+    """A spectrally normalized `Dense` (with a bias) named `{name}_sn` (`snlinear`, `SNLinear`).
+
+    Examples:
+
+    >>> tuple(sn_dense(4, "linear")(keras.ops.ones((2, 3))).shape)
+    (2, 4)
+    """
+    return SpectralNormalization(
+        keras.layers.Dense(units, kernel_initializer=kernel_initializer,
+                           kernel_regularizer=kernel_regularizer, name=name),
+        name=f"{name}_sn",
+    )

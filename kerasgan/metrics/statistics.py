@@ -19,7 +19,8 @@ class RunningStatistics:
     >>> import numpy as np
     >>> stats = RunningStatistics(3)
     >>> x = np.random.default_rng(0).normal(size=(10, 3))
-    >>> stats.update(x[:4]); stats.update(x[4:])
+    >>> stats.update(x[:4]).update(x[4:])
+    RunningStatistics(dim=3, count=10)
     >>> bool(np.allclose(stats.covariance(), np.cov(x, rowvar=False)))
     True
     """

@@ -3,7 +3,11 @@
 from kerasgan.models import biggan, conditional, context_encoder, cyclegan, dcgan, pix2pix, sagan
 from kerasgan.models.biggan import BigGANDiscriminator, BigGANGenerator
 from kerasgan.models.conditional import CGANDiscriminator, CGANGenerator
-from kerasgan.models.context_encoder import ContextEncoder, ContextEncoderGenerator
+from kerasgan.models.context_encoder import (
+    ContextEncoder,
+    ContextEncoderDiscriminator,
+    ContextEncoderGenerator,
+)
 from kerasgan.models.cyclegan import CycleGAN, ImagePool, ResNetGenerator
 from kerasgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from kerasgan.models.gan import GAN
@@ -17,8 +21,9 @@ from kerasgan.models.sagan import SAGANDiscriminator, SAGANGenerator
 from kerasgan.models.translation import LinearDecay, TranslationGAN
 
 __all__ = ["GAN", "BigGANDiscriminator", "BigGANGenerator", "CGANDiscriminator",
-           "CGANGenerator", "ContextEncoder", "ContextEncoderGenerator", "CycleGAN",
-           "DCGANGenerator", "DCGANDiscriminator", "ImagePool", "LinearDecay",
-           "PatchGANDiscriminator", "Pix2Pix", "PixelDiscriminator", "ResNetGenerator",
-           "SAGANDiscriminator", "SAGANGenerator", "TranslationGAN", "UNetGenerator", "biggan",
-           "conditional", "context_encoder", "cyclegan", "dcgan", "pix2pix", "sagan"]
+           "CGANGenerator", "ContextEncoder", "ContextEncoderDiscriminator",
+           "ContextEncoderGenerator", "CycleGAN", "DCGANGenerator", "DCGANDiscriminator",
+           "ImagePool", "LinearDecay", "PatchGANDiscriminator", "Pix2Pix", "PixelDiscriminator",
+           "ResNetGenerator", "SAGANDiscriminator", "SAGANGenerator", "TranslationGAN",
+           "UNetGenerator", "biggan", "conditional", "context_encoder", "cyclegan", "dcgan",
+           "pix2pix", "sagan"]

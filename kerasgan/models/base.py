@@ -106,7 +106,7 @@ def lazy_regularization(optimizer_config, every):
     ...                                             "beta_2": 0.99}}
     >>> adjusted = lazy_regularization(config, 16)["config"]
     >>> round(adjusted["learning_rate"], 6), round(adjusted["beta_2"], 6)
-    (0.001882, 0.990589)
+    (0.001882, 0.990585)
     """
     if not isinstance(every, int) or every < 1:
         raise ValueError(f"`every` must be a positive integer. Received: every={every!r}")

@@ -297,3 +297,33 @@ def image_arguments(image_size=64, channels=3, base_filters=None, latent_dim=Non
     if latent_dim is not False:
         arguments.append(Argument("latent_dim", int, latent_dim, "size of the latent z"))
     return tuple(arguments)
+
+
+def _optimizer_text(config):
+    inner = (config or {}).get("config", {})
+    rate = inner.get("learning_rate", "?")
+    text = f"{config.get('class_name', '?')} {rate:g}" if isinstance(rate, float) else (
+        f"{config.get('class_name', '?')} {rate}")
+    defaults = {"beta_1": 0.9, "beta_2": 0.999} if config.get("class_name") == "Adam" else {}
+    betas = [inner.get(key, defaults.get(key)) for key in ("beta_1", "beta_2")
+             if key in inner or key in defaults]
+    if betas:
+        text += ", β=(" + ", ".join(f"{b:g}" for b in betas) + ")"
+    return text
+
+
+def recipe_table_markdown():
+    """The README's recipe table, generated from the registry (a test keeps them equal)."""
+    rows = ["| recipe | family | task | loss | D steps | G optimizer | D optimizer | description |",
+            "|---|---|---|---|---|---|---|---|"]
+    for recipe in list_recipes():
+        settings = compile_settings(recipe)
+        name = f"`{recipe.name}`" + "".join(f" (`{alias}`)" for alias in recipe.aliases)
+        extras = [f"{key} {settings[key]:g}" for key in ("gradient_penalty_weight",
+                                                         "r1_weight", "weight_clip")
+                  if settings.get(key)]
+        loss = settings.get("loss", "?") + ("" if not extras else ", " + ", ".join(extras))
+        rows.append(f"| {name} | {recipe.family} | {recipe.task} | {loss} | "
+                    f"{settings.get('d_steps', 1)} | {_optimizer_text(settings['g_optimizer'])} | "
+                    f"{_optimizer_text(settings['d_optimizer'])} | {recipe.description} |")
+    return "\n".join(rows)

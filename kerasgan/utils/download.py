@@ -9,17 +9,30 @@ is renamed into place only once verified, so the cache holds a verified file
 or nothing. Processes fetching the same file take turns on a lock file, and
 the later ones find the cache already filled.
 
+A transfer has two time limits: `timeout` bounds every wait on the server
+(connecting, the headers, each read), and `deadline` bounds the whole
+transfer, so a server that drips a few bytes at a time cannot hold a client
+for hours. A `.part` file left by a process that was killed mid-transfer is
+never resumed: the next fetch of the same file, once it holds the lock (so
+no other process is writing it), removes it and downloads afresh. Cache
+paths are built from plain names only (`kerasgan.utils.paths`), so a URL or a
+card cannot name a file outside the cache.
+
 `keras.utils.get_file` is not used for the transfer: it has no timeout (a
 stalled server hangs it forever), writes straight into the final cache path
 (a reader can see a partial file, and a file failing its hash is left there),
 and takes no lock between processes; it does detect a short body, but only
-against `Content-Length`. This module is standard library only, so the
-command line can use it without importing TensorFlow or Keras.
+against `Content-Length`. This module imports only the standard library (and
+its sibling `paths.py`, also standard library only), so the command line can
+use it without importing TensorFlow or Keras; the progress bar,
+`keras.utils.Progbar`, imports Keras when it is shown.
 """
 
 import contextlib
 import hashlib
 import http.client
+import io
+import math
 import os
 import posixpath
 import re
@@ -37,8 +50,27 @@ try:
 except ImportError:  # Windows: no lock; the atomic rename still keeps the cache consistent.
     fcntl = None
 
+if __package__:
+    from .paths import path_under, validate_name
+else:  # loaded from its file alone (as the tests do): its sibling, without the kerasgan package
+    import importlib.util as _importlib_util
+
+    _paths_spec = _importlib_util.spec_from_file_location(
+        "_kerasgan_paths", os.path.join(os.path.dirname(os.path.abspath(__file__)), "paths.py"))
+    _paths = _importlib_util.module_from_spec(_paths_spec)
+    _paths_spec.loader.exec_module(_paths)
+    path_under, validate_name = _paths.path_under, _paths.validate_name
+
 HOME_ENV = "KERASGAN_HOME"
 MIRROR_ENV = "KERASGAN_MIRROR"
+TIMEOUT_ENV = "KERASGAN_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
+# The default deadline: time for the file at MIN_RATE bytes/s, and never less than
+# MIN_DEADLINE seconds; UNKNOWN_SIZE_DEADLINE when neither the caller nor the server
+# gives the size.
+MIN_RATE = 50 * 1024
+MIN_DEADLINE = 60.0
+UNKNOWN_SIZE_DEADLINE = 600.0
 
 _HTTP_SCHEMES = ("http", "https")
 _URL_SCHEMES = _HTTP_SCHEMES + ("file",)
@@ -76,6 +108,44 @@ def kerasgan_home():
     """
     root = os.environ.get(HOME_ENV) or os.path.join("~", ".keras", "kerasgan")
     return os.path.expanduser(root)
+
+
+def network_timeout(timeout=None):
+    """The network timeout in seconds: `timeout`, else `$KERASGAN_TIMEOUT`, else 30.
+
+    Args:
+        timeout: a positive number of seconds, or `None` for the environment
+            variable `KERASGAN_TIMEOUT` (when set and not empty), else 30.
+
+    Returns:
+        The timeout as a float.
+
+    Raises:
+        DownloadArgumentError: `timeout` (or the environment variable) is not
+            a positive, finite number of seconds; the message quotes it.
+
+    Examples:
+
+    >>> import os
+    >>> os.environ["KERASGAN_TIMEOUT"] = "5"
+    >>> network_timeout(), network_timeout(0.5)
+    (5.0, 0.5)
+    """
+    if timeout is not None:
+        return _checked_timeout(timeout)
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise DownloadArgumentError(
+            f"The environment variable {TIMEOUT_ENV} must be a positive number of seconds. "
+            f"Received: {TIMEOUT_ENV}={raw!r}"
+        )
+    return value
 
 
 def default_mode(directory=False):
@@ -138,7 +208,7 @@ def file_sha256(path):
 
 
 def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cache_dir=None,
-          timeout=30.0, progress=None):
+          timeout=None, deadline=None, progress=None):
     """Returns the local path of a sha256-verified file, downloading it at most once.
 
     Local files (a path, or a `file://` URL) are verified and used in place.
@@ -148,7 +218,9 @@ def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cach
     hashed while they stream into a temporary `.part` file beside the target,
     checked for truncation, size and sha256, and only then renamed into place;
     on any failure the temporary file is removed. Processes fetching the same
-    file at once wait for each other, so the file is downloaded once.
+    file at once wait for each other, so the file is downloaded once. The
+    process holding the lock first removes the `.part` files that killed
+    processes left behind for this target (they are never resumed).
 
     With `$KERASGAN_MIRROR` set to a URL (`http`, `https` or `file`) or a
     folder, every URL origin `.../<name>` is read from `<mirror>/<name>`
@@ -161,15 +233,29 @@ def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cach
         size: int or `None`. The file's size in bytes, if known; checked
             before the hash.
         fname: str or `None`. The cache file name. Defaults to the last path
-            component of the URL.
-        cache_subdir: str. The folder under `cache_dir` to cache into.
+            component of the URL. Either way it must be a plain name
+            (`kerasgan.utils.paths.validate_name`: letters, digits, `.`, `_`,
+            `-`, no folders).
+        cache_subdir: str. The folder under `cache_dir` to cache into; the
+            cache path must resolve inside `cache_dir` (symlinks included).
         cache_dir: str or `None`. The cache root. Defaults to
             `kerasgan_home()`.
-        timeout: float. Seconds to wait for the server: to connect, for the
-            response headers and for each read of the body, so a server that
-            stalls, even mid-body, fails after about this long.
-        progress: bool or `None`. Whether to show a progress line on stderr.
-            `None` shows it when stderr is a terminal.
+        timeout: float or `None`. Seconds to wait for the server: to
+            connect, for the response headers and for each read of the body,
+            so a server that stalls, even mid-body, fails after about this
+            long. `None` reads `$KERASGAN_TIMEOUT`, else 30.
+        deadline: float or `None`. Seconds the whole transfer may take,
+            checked as the body arrives (a transfer fails at most `timeout`
+            after its deadline, if the server stalls then). `None` allows
+            the time the file needs at 50 KiB/s (a slow but honest link) and
+            at least 60 s, `max(60, size / 51200)`, with `size` the
+            published size or else the server's `Content-Length`; 600 s when
+            neither gives the size. A server that drips bytes is cut off,
+            where `timeout` alone would wait for it forever. `math.inf`
+            disables it.
+        progress: bool or `None`. Whether to show a `keras.utils.Progbar`
+            (on stdout, like every Keras progress bar; it imports Keras).
+            `None` shows it when stdout is a terminal.
 
     Returns:
         The path of the verified file: the local file itself for a local
@@ -184,16 +270,19 @@ def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cach
 
     Examples:
 
-    >>> path = fetch(
-    ...     "https://example.org/kerasgan/dcgan_celeba_64.weights.h5",
-    ...     sha256="6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b",
-    ... )
-    >>> path.endswith("weights/dcgan_celeba_64.weights.h5")
-    True
+    A local `file://` URL stands in for a server here; `https://` works the same.
+
+    >>> import hashlib, pathlib
+    >>> source = pathlib.Path("published.weights.h5")
+    >>> _ = source.write_bytes(b"weights")
+    >>> path = fetch(source.resolve().as_uri(), sha256=hashlib.sha256(b"weights").hexdigest())
+    >>> open(path, "rb").read()
+    b'weights'
     """
     sha256 = _checked_sha256(sha256)
     size = _checked_size(size)
-    timeout = _checked_timeout(timeout)
+    timeout = network_timeout(timeout)
+    deadline = _checked_deadline(deadline)
     try:
         origin = os.fspath(origin)
     except TypeError:
@@ -211,9 +300,15 @@ def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cach
 
     name = _cache_name(origin if _scheme(origin) in _URL_SCHEMES else source, fname)
     root = os.path.expanduser(os.fspath(cache_dir)) if cache_dir is not None else kerasgan_home()
-    target = os.path.join(root, os.fspath(cache_subdir), name)
+    try:
+        target = path_under(root, os.fspath(cache_subdir), name)
+    except ValueError as error:
+        raise DownloadArgumentError(
+            f"The cache path of {origin} must stay in the cache folder: {error} "
+            f"Received: cache_subdir={cache_subdir!r}"
+        ) from None
     if progress is None:
-        progress = _stderr_is_terminal()
+        progress = _stdout_is_terminal()
     failure = _Failure(source, origin, target, sha256, mirror)
 
     if _verifies(target, sha256, size):
@@ -223,7 +318,9 @@ def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cach
     except OSError as error:
         raise failure(f"cannot create the cache folder ({error})") from None
 
-    with _exclusive(target):
+    with _exclusive(target) as locked:
+        if locked:  # no other process is writing this target: its `.part` files are stale
+            _remove_stale_parts(target)
         # Another process may have filled the cache while this one waited.
         if os.path.lexists(target):
             if _verifies(target, sha256, size):
@@ -238,7 +335,7 @@ def fetch(origin, sha256, *, size=None, fname=None, cache_subdir="weights", cach
             except OSError as error:
                 raise failure(f"cannot remove the unverified cached file ({error})") from None
         try:
-            _transfer(source, target, sha256, size, timeout, progress)
+            _transfer(source, target, sha256, size, timeout, deadline, progress)
         except _Reason as reason:
             raise failure(str(reason)) from reason.__cause__
     return target
@@ -267,14 +364,34 @@ def _checked_size(size):
 
 
 def _checked_timeout(timeout):
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+            or not math.isfinite(timeout)):
         raise DownloadArgumentError(
             f"`timeout` must be a positive number of seconds. Received: timeout={timeout!r}"
         )
     return float(timeout)
 
 
+def _checked_deadline(deadline):
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
+        raise DownloadArgumentError(
+            "`deadline` must be a positive number of seconds (math.inf for none) or None. "
+            f"Received: deadline={deadline!r}"
+        )
+    return float(deadline)
+
+
+def _default_deadline(expected):
+    """`max(60, expected / 50 KiB/s)`; 600 s when the size is unknown."""
+    if expected is None:
+        return UNKNOWN_SIZE_DEADLINE
+    return max(MIN_DEADLINE, expected / MIN_RATE)
+
+
 def _cache_name(url, fname):
+    what = "cache file name `fname`"
     if fname is None:
         fname = urllib.parse.unquote(posixpath.basename(urllib.parse.urlsplit(url).path))
         if not fname:
@@ -282,13 +399,11 @@ def _cache_name(url, fname):
                 f"Cannot name the cache file after a URL that ends in '/'; pass `fname`. "
                 f"Received: origin={url!r}"
             )
-    separators = {"/", os.sep, os.altsep} - {None}
-    if (not isinstance(fname, str) or fname in ("", ".", "..")
-            or any(s in fname for s in separators) or "\0" in fname):
-        raise DownloadArgumentError(
-            f"`fname` must be a plain file name, without folders. Received: fname={fname!r}"
-        )
-    return fname
+        what = f"cache file name taken from the URL {url} (pass `fname` to name it)"
+    try:
+        return validate_name(fname, what, key="fname")
+    except ValueError as error:
+        raise DownloadArgumentError(str(error)) from None
 
 
 # --- origins and the mirror --------------------------------------------------------------------
@@ -315,7 +430,12 @@ def _redirect(origin):
         )
     if _scheme(mirror):
         return mirror.rstrip("/") + "/" + name, mirror
-    return os.path.join(os.path.expanduser(mirror), urllib.parse.unquote(name)), mirror
+    try:
+        plain = validate_name(urllib.parse.unquote(name),
+                              f"file name of {origin} to look up in the mirror folder {mirror}")
+        return path_under(os.path.expanduser(mirror), plain), mirror
+    except ValueError as error:
+        raise DownloadArgumentError(str(error)) from None
 
 
 def _local_path(location):
@@ -388,10 +508,33 @@ class _Failure:
         )
 
 
-def _transfer(url, target, sha256, size, timeout, progress):
-    """Streams `url` into a `.part` file beside `target`, verifies it and renames it."""
+def _part_path(target):
+    """A fresh temporary name beside `target`: `.<name>.<pid>-<8 hex>.part`."""
     folder, name = os.path.split(target)
-    part = os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    return os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+
+
+def _remove_stale_parts(target):
+    """Removes the `.part` files of `target` (call it holding the target's lock).
+
+    Every process writing a `.part` of `target` holds its lock, so once this
+    process holds it, any such file belongs to a process that was killed.
+    """
+    folder, name = os.path.split(target)
+    pattern = re.compile(re.escape(f".{name}.") + r"\d+-[0-9a-f]{8}\.part")
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        if pattern.fullmatch(entry):
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(folder, entry))
+
+
+def _transfer(url, target, sha256, size, timeout, deadline, progress):
+    """Streams `url` into a `.part` file beside `target`, verifies it and renames it."""
+    part = _part_path(target)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         descriptor = os.open(part, flags, 0o666)  # the umask applies, unlike mkstemp's 0600
@@ -399,7 +542,8 @@ def _transfer(url, target, sha256, size, timeout, progress):
         raise _Reason(f"cannot write into the cache folder ({error})") from None
     try:
         with os.fdopen(descriptor, "wb") as out:
-            received, digest, announced = _stream(url, out, size, timeout, progress, name)
+            received, digest, announced = _stream(
+                url, out, size, timeout, deadline, progress, os.path.basename(target))
             try:
                 out.flush()
                 os.fsync(out.fileno())
@@ -429,11 +573,17 @@ def _transfer(url, target, sha256, size, timeout, progress):
         raise
 
 
-def _stream(url, out, size, timeout, progress, name):
-    """Copies the body of `url` into `out`. Returns (bytes, sha256 object, Content-Length)."""
+def _stream(url, out, size, timeout, deadline, progress, name, limit=None):
+    """Copies the body of `url` into `out`. Returns (bytes, sha256 object, Content-Length).
+
+    `size` is the published size (the body may not exceed it), `limit` a cap
+    for bodies of unknown size, `deadline` the seconds the whole transfer may
+    take (`None`: `_default_deadline` of the known size).
+    """
     digest = hashlib.sha256()
     received = 0
     announced = None
+    started = time.monotonic()
     request = urllib.request.Request(
         url, headers={"User-Agent": "kerasgan", "Accept-Encoding": "identity"}
     )
@@ -445,7 +595,12 @@ def _stream(url, out, size, timeout, progress, name):
                     f"the server announces {announced} bytes (Content-Length), but the "
                     f"published size is {size}"
                 )
-            meter = _Progress(progress, name, announced if announced is not None else size)
+            expected = size if size is not None else announced
+            if limit is not None and expected is not None and expected > limit:
+                raise _Reason(f"the server announces {expected} bytes (Content-Length), more "
+                              f"than the {limit} this file may have")
+            allowed = deadline if deadline is not None else _default_deadline(expected)
+            meter = _Meter(progress, name, url, expected)
             # `read1` returns what has arrived (up to a block), so the byte count stays exact
             # when the server stalls; each underlying read waits at most `timeout` seconds.
             read = getattr(response, "read1", response.read)
@@ -459,8 +614,22 @@ def _stream(url, out, size, timeout, progress, name):
                     raise _Reason(f"cannot write the cache file ({error})") from None
                 digest.update(block)
                 received += len(block)
+                if size is not None and received > size:
+                    raise _Reason(f"the server sent more than the published size of {size} "
+                                  "bytes")
+                if limit is not None and received > limit:
+                    raise _Reason(f"the server sent more than the {limit} bytes this file may "
+                                  "have")
+                elapsed = time.monotonic() - started
+                if elapsed > allowed:
+                    of = f" of {expected}" if expected is not None else ""
+                    raise _Reason(
+                        f"the transfer did not finish within its deadline of {allowed:g} s "
+                        f"({received}{of} bytes arrived in {elapsed:.1f} s): the server is "
+                        "too slow; pass a larger `deadline` to wait longer"
+                    )
                 meter.update(received)
-            meter.close(received)
+            meter.finish(received)
     except _Reason:
         raise
     except urllib.error.HTTPError as error:
@@ -476,7 +645,8 @@ def _describe(error, received, timeout):
     """Words a network error (the `reason` of a URLError, or a raw socket error)."""
     after = f" after {received} bytes" if received else ""
     if isinstance(error, TimeoutError) or (isinstance(error, str) and "timed out" in error):
-        return f"timed out: the server sent nothing for {timeout:g} s{after}"
+        return (f"timed out: the server sent nothing for {timeout:g} s{after} (the network "
+                f"timeout; set it with `timeout=` or {TIMEOUT_ENV})")
     if isinstance(error, ConnectionRefusedError):
         return f"connection refused ({error})"
     if isinstance(error, socket.gaierror):
@@ -493,60 +663,115 @@ def _content_length(response):
     return int(value)
 
 
+def read_url(url, *, timeout=None, deadline=None, limit=16 * 2**20, what="the file", hint=""):
+    """The body of an `http(s)://` or `file://` URL, with the limits of `fetch`.
+
+    For small files read into memory (a preset's `card.json` and
+    `config.json`): no cache and no checksum, but the same `timeout`, the
+    same `deadline` (default `max(60 s, size / 50 KiB/s)`) and a cap on the
+    size, so a server can neither hold the caller nor fill its memory.
+
+    Args:
+        url: str. The URL.
+        timeout: float or `None`. As for `fetch` (`None`: `$KERASGAN_TIMEOUT`,
+            else 30).
+        deadline: float or `None`. As for `fetch`.
+        limit: int. The largest body accepted, in bytes.
+        what: str. What the file is, for the error message.
+        hint: str. A sentence appended to network errors (not to HTTP ones).
+
+    Returns:
+        The body as bytes.
+
+    Raises:
+        DownloadError: the URL could not be read within the limits; the
+            message names it, the reason and, for network errors, `hint`.
+
+    Examples:
+
+    >>> import json, pathlib
+    >>> _ = pathlib.Path("card.json").write_text('{"name": "tiny"}')
+    >>> json.loads(read_url(pathlib.Path("card.json").resolve().as_uri(), timeout=10))
+    {'name': 'tiny'}
+    """
+    timeout = network_timeout(timeout)
+    deadline = _checked_deadline(deadline)
+    if _scheme(url) == "file":
+        path = _local_path(url)
+        try:
+            if os.path.getsize(path) > limit:
+                raise DownloadError(f"Could not read {what} {url}: it has more than {limit} "
+                                    "bytes.")
+            with open(path, "rb") as stream:
+                return stream.read()
+        except OSError as error:
+            raise DownloadError(f"Could not read {what} {url}: {error}.") from None
+    body = io.BytesIO()
+    try:
+        _stream(url, body, None, timeout, deadline, False, url, limit=limit)
+    except _Reason as reason:
+        http_error = str(reason).startswith("the server answered HTTP")
+        tail = "" if http_error or not hint else f" {hint}"
+        raise DownloadError(f"Could not read {what} {url}: {reason}.{tail}") from None
+    return body.getvalue()
+
+
 # --- lock and progress -------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
 def _exclusive(target):
-    """Holds an exclusive `flock` on `<target>.lock`; without fcntl (or a lock), no lock."""
+    """Holds an exclusive `flock` on `<target>.lock`; yields whether the lock is held.
+
+    Without fcntl, a writable lock file or a working `flock`, there is no lock
+    (and `False` is yielded): the atomic rename still keeps the cache
+    consistent, but other processes' `.part` files cannot be told from stale
+    ones.
+    """
     if fcntl is None:
-        yield
+        yield False
         return
     try:
         handle = open(target + ".lock", "a+b")
     except OSError:
-        yield  # the download itself will report the unwritable folder
+        yield False  # the download itself will report the unwritable folder
         return
     with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         except OSError:  # e.g. ENOLCK on some network file systems
-            pass
-        yield  # closing the handle releases the lock
+            locked = False
+        else:
+            locked = True
+        yield locked  # closing the handle releases the lock
 
 
-def _stderr_is_terminal():
-    stream = sys.stderr
+def _stdout_is_terminal():
+    stream = sys.stdout
     try:
         return bool(stream is not None and stream.isatty())
     except (AttributeError, ValueError):
         return False
 
 
-class _Progress:
-    """A one-line `\\r` progress meter on stderr, at most ten updates a second."""
+class _Meter:
+    """The progress of one transfer as a `keras.utils.Progbar` in bytes (or nothing)."""
 
-    def __init__(self, enabled, name, total):
-        self.enabled, self.name, self.total = enabled, name, total
-        self.shown_at = None
+    def __init__(self, enabled, name, url, total):
+        self.bar = None
+        if not enabled:
+            return
+        import keras  # only here: the module itself stays standard library only
+
+        if keras.config.is_interactive_logging_enabled():
+            sys.stdout.write(f"Downloading {name} from {url}\n")
+            sys.stdout.flush()
+        self.bar = keras.utils.Progbar(total, unit_name="B")
 
     def update(self, done):
-        now = time.monotonic()
-        if not self.enabled or (self.shown_at is not None and now - self.shown_at < 0.1):
-            return
-        self.shown_at = now
-        self._show(done)
+        if self.bar is not None:
+            self.bar.update(done)
 
-    def close(self, done):
-        if self.enabled:
-            self._show(done)
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-    def _show(self, done):
-        if self.total:
-            text = f"{done}/{self.total} bytes ({100 * done // self.total}%)"
-        else:
-            text = f"{done} bytes"
-        sys.stderr.write(f"\rDownloading {self.name}: {text}")
-        sys.stderr.flush()
+    def finish(self, done):
+        if self.bar is not None:
+            self.bar.update(done, finalize=True)

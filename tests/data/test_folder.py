@@ -178,3 +178,27 @@ def test_labels_need_class_folders_and_batches_need_images(tmp_path):
         load(f"folder:{tmp_path}", image_size=8, batch_size=1, labels=True)
     with pytest.raises(ValueError, match="holds 1 images, fewer than one batch of 4"):
         load(f"folder:{tmp_path}", image_size=8, batch_size=4)
+
+
+def test_class_subfolder_without_images_is_an_error_naming_it(tmp_path):
+    for name in ("ants", "cats"):
+        write(str(tmp_path / name / "0.png"), solid((9, 9, 9)))
+    (tmp_path / "bees").mkdir()  # an empty class between the two
+    (tmp_path / "dogs").mkdir()
+    (tmp_path / "dogs" / "x.png").write_bytes(b"")  # only a bad file
+    result = scan(str(tmp_path))
+    assert result.class_names == ("ants", "bees", "cats", "dogs")
+    assert result.labels == (0, 2)  # cats keeps its index: the classes do not shift
+    assert result.empty_classes == ((str(tmp_path / "bees"), "no image files"),
+                                    (str(tmp_path / "dogs"), "all 1 image files were bad"))
+    for call in (lambda: load(f"folder:{tmp_path}", image_size=8, batch_size=1, labels=True),
+                 lambda: describe(f"folder:{tmp_path}")):
+        with pytest.raises(ValueError, match=r"2 class subfolder\(s\) of .* no usable") as info:
+            call()
+        message = str(info.value)
+        assert f"'{tmp_path / 'bees'}' (no image files)" in message
+        assert f"'{tmp_path / 'dogs'}' (all 1 image files were bad)" in message
+        assert "Expected at least one image in each class subfolder" in message
+        assert "['ants', 'bees', 'cats', 'dogs']" in message
+    # Without labels the classes do not matter: the two images load.
+    assert images_of(tmp_path, image_size=8, batch_size=2).shape == (2, 8, 8, 3)

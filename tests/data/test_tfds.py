@@ -72,3 +72,34 @@ def test_unprepared_and_unknown_datasets_and_splits(data_dir, tmp_path):
     with pytest.raises(ValueError, match="has no split 'validation'"):
         load("tfds:kerasgan_test_digits:validation", image_size=8, batch_size=2,
              data_dir=data_dir)
+
+
+def test_record_reader_reads_any_record_of_several_files_by_index(tmp_path):
+    import collections
+
+    import tensorflow as tf
+
+    from kerasgan.data.tfds import _RecordReader
+
+    Instruction = collections.namedtuple("Instruction",
+                                         "filename skip take examples_in_shard")
+    records = {}
+    for shard in range(3):
+        path = str(tmp_path / f"data.tfrecord-0000{shard}")
+        records[path] = [f"shard {shard} record {i} ".encode() * (i + 1) for i in range(4)]
+        with tf.io.TFRecordWriter(path) as writer:
+            for record in records[path]:
+                writer.write(record)
+    paths = sorted(records)
+    # Records 1-3 of the first file, all of the second, 0-1 of the third (a sliced split).
+    reader = _RecordReader("sliced", [Instruction(paths[0], 1, 3, 4),
+                                      Instruction(paths[1], 0, 4, 4),
+                                      Instruction(paths[2], 0, 2, 4)])
+    expected = records[paths[0]][1:] + records[paths[1]] + records[paths[2]][:2]
+    assert reader.count == len(expected) == 9
+    for index in (8, 0, 4, 3, 7, 1, 2, 6, 5):  # any order
+        assert reader(index) == expected[index]
+    (tmp_path / "bad.tfrecord").write_bytes(b"\xff" * 40)
+    bad = _RecordReader("bad", [Instruction(str(tmp_path / "bad.tfrecord"), 0, 1, 1)])
+    with pytest.raises(ValueError, match="bad.tfrecord' is not an uncompressed TFRecord file"):
+        bad(0)

@@ -6,12 +6,14 @@ import pytest
 import tensorflow as tf
 
 from kerasgan.data.inpainting import FILL_VALUE, load_inpainting
-from kerasgan.layers import ChannelWiseDense
+from kerasgan.layers import ChannelWiseDense, HeldAtZero
 from kerasgan.models.context_encoder import (
     ContextEncoder,
+    ContextEncoderDiscriminator,
     ContextEncoderGenerator,
     build_context_encoder,
 )
+from kerasgan.models.context_encoder.context_encoder_recipes import CONTEXT_ENCODER_COMPILE
 from tests.helpers import run_gan_family_test
 
 TINY = {"image_size": 32, "base_filters": 4, "bottleneck_dim": 16, "overlap": 2}
@@ -22,18 +24,31 @@ def _trainable(model):
 
 
 def test_official_center_configuration_parameter_counts():
-    # pathak22/context-encoder train.lua, inpaintCenter (nBottleneck=4000, nef=ngf=ndf=64),
-    # trainable weights; the official code zeroes every conv bias before each pass, so there
-    # are none here (its getParameters() adds 5,024 + 963 zero biases to G, 961 to D).
-    # G encoder: 3*64*16 + 64*64*16 + 64*128*16 + 128*256*16 + 256*512*16 = 2,821,120
-    #   + BN 2*(64+128+256+512) = 1,920; bottleneck 512*4000*16 = 32,768,000 + BN 8,000;
-    # G decoder: 4000*512*16 = 32,768,000, 512*256*16 + 256*128*16 + 128*64*16 = 2,752,512,
-    #   64*3*16 = 3,072 + BN 2*(512+256+128+64) = 1,920  -> 71,129,664
-    # D (64x64 center): 3*64*16 + 64*128*16 + 128*256*16 + 256*512*16 + 512*16 = 2,763,776
-    #   + BN 2*(128+256+512) = 1,792 -> 2,765,568
+    # pathak22/context-encoder train.lua, center region (fineSize=128, nBottleneck=4000,
+    # nef=ngf=ndf=64, nc=3, conditionAdv=0, noiseGen=0), counted as its getParameters() does:
+    # every SpatialConvolution / SpatialFullConvolution has its bias (zeroed by weights_init
+    # and before each pass, but present); every SpatialBatchNormalization its weight and bias.
+    # netG encoder, Conv(4, 2, 1): 3->64, 64->64, 64->128, 128->256, 256->512
+    #   3*64*16 + 64 = 3,136               64*64*16 + 64 = 65,600 + BN 128
+    #   64*128*16 + 128 = 131,200 + BN 256  128*256*16 + 256 = 524,544 + BN 512
+    #   256*512*16 + 512 = 2,097,664 + BN 1,024
+    # bottleneck Conv(512->4000, 4): 512*4000*16 + 4000 = 32,772,000; BN(4000) 8,000
+    # netG decoder, FullConv: 4000->512 (4): 32,768,000 + 512 = 32,768,512 + BN 1,024
+    #   512->256: 2,097,152 + 256 + BN 512   256->128: 524,288 + 128 + BN 256
+    #   128->64: 131,072 + 64 + BN 128       64->3: 3,072 + 3
+    #   -> 71,124,544 weights and BN parameters + 5,987 biases = 71,130,531
+    # netD on the 64x64 center, Conv(4, 2, 1): 3->64 (no BN), 64->128, 128->256, 256->512
+    #   3*64*16 + 64 = 3,136   64*128*16 + 128 = 131,200 + BN 256
+    #   128*256*16 + 256 = 524,544 + BN 512   256*512*16 + 512 = 2,097,664 + BN 1,024
+    #   Conv(512->1, 4): 512*16 + 1 = 8,193
+    #   -> 2,765,568 weights and BN parameters + 961 biases = 2,766,529
     gan = build_context_encoder(compile=False)
-    assert _trainable(gan.generator) == 71_124_544
-    assert _trainable(gan.discriminator) == 2_765_568
+    assert _trainable(gan.generator) == 71_130_531
+    assert _bias_count(gan.generator) == 5_987
+    discriminator = ContextEncoderDiscriminator()
+    assert discriminator.input.shape[1:] == (64, 64, 3)
+    assert _trainable(discriminator) == 2_766_529
+    assert _bias_count(discriminator) == 961
     assert gan.generator.input.shape[1:] == (128, 128, 3)
     assert gan.generator.output.shape[1:] == (64, 64, 3)
     assert gan.reconstruction_weight == 0.999 and gan.adversarial_weight == 0.001
@@ -42,6 +57,36 @@ def test_official_center_configuration_parameter_counts():
     assert float(compiled.g_optimizer.learning_rate) == pytest.approx(2e-3)
     assert float(compiled.d_optimizer.learning_rate) == pytest.approx(2e-4)
     assert float(compiled.g_optimizer.beta_1) == pytest.approx(0.5)
+
+
+def _convolutions(network):
+    return [layer for layer in network.layers
+            if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+
+
+def _bias_count(network):
+    return sum(int(layer.bias.shape[0]) for layer in _convolutions(network))
+
+
+def test_every_official_convolution_bias_stays_exactly_zero_through_training():
+    keras.utils.set_random_seed(0)
+    built = build_context_encoder(image_size=32, base_filters=4, bottleneck_dim=16, overlap=2)
+    # The recipe's networks, with the official discriminator (biases held at zero too).
+    gan = ContextEncoder(built.generator, ContextEncoderDiscriminator(image_size=16,
+                                                                      base_filters=4),
+                         overlap=2)
+    gan.compile(**CONTEXT_ENCODER_COMPILE)
+    networks = (gan.generator, gan.discriminator)
+    convolutions = [conv for network in networks for conv in _convolutions(network)]
+    assert len(convolutions) == 7 + 3  # G: 3 down, bottleneck, 2 up, output; D: 3
+    assert all(isinstance(conv.bias.constraint, HeldAtZero) for conv in convolutions)
+    kernels = [conv.kernel.numpy().copy() for conv in convolutions]
+    data = load_inpainting("shapes", image_size=32, batch_size=8, num_examples=32, overlap=2)
+    gan.fit(data, epochs=1, verbose=0)
+    assert int(gan.g_optimizer.iterations) == 4 and int(gan.d_optimizer.iterations) == 4
+    for conv, before in zip(convolutions, kernels):
+        assert not np.allclose(conv.kernel.numpy(), before), conv.name  # it trained
+        np.testing.assert_array_equal(conv.bias.numpy(), 0.0, err_msg=conv.name)
 
 
 def test_channel_wise_dense_maps_each_channel_by_its_own_matrix():

@@ -4,10 +4,9 @@ The module is loaded from its file: importing it through the `kerasgan`
 package would import Keras and TensorFlow, which the downloader must not need.
 """
 
-import collections
 import hashlib
-import http.server
 import importlib.util
+import io
 import os
 import socket
 import subprocess
@@ -16,6 +15,8 @@ import threading
 import time
 
 import pytest
+
+from tests.local_http import serve
 
 DOWNLOAD_PY = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -30,51 +31,6 @@ fetch = download.fetch
 PAYLOAD = bytes(range(256)) * 781 + b"end"  # 199 939 bytes: several read blocks
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 OTHER_SHA = hashlib.sha256(b"another file").hexdigest()
-MODES = ("files", "slow", "truncated", "nolength", "stall", "hang")
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves the files of `server.root` under `/<mode>/<name>`; most modes misbehave.
-
-    files: plain 200. slow: waits `server.delay` before answering. truncated:
-    announces the full Content-Length, sends half, closes. nolength: no
-    Content-Length, half the body, closes. stall: headers and 1000 bytes, then
-    silence. hang: silence before the headers. Anything else: 404.
-    """
-
-    def do_GET(self):
-        server = self.server
-        with server.lock:
-            server.counts[self.path] += 1
-        mode, _, name = self.path.lstrip("/").partition("/")
-        path = os.path.join(server.root, name)
-        if mode not in MODES or "/" in name or not os.path.isfile(path):
-            self.send_error(404, "Not Found")
-            return
-        with open(path, "rb") as f:
-            body = f.read()
-        if mode == "hang":
-            server.release.wait(10)
-            return
-        if mode == "slow":
-            time.sleep(server.delay)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        if mode != "nolength":
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if mode in ("truncated", "nolength"):
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
-        elif mode == "stall":
-            self.wfile.write(body[:1000])
-            self.wfile.flush()
-            server.release.wait(10)  # nothing more until the test ends
-        else:
-            self.wfile.write(body)
-
-    def log_message(self, *args):
-        """Keeps the server's request log out of the test output."""
 
 
 @pytest.fixture
@@ -82,27 +38,15 @@ def server(tmp_path):
     root = tmp_path / "site"
     root.mkdir()
     (root / "w.h5").write_bytes(PAYLOAD)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    httpd.root = str(root)
-    httpd.counts = collections.Counter()
-    httpd.lock = threading.Lock()
-    httpd.release = threading.Event()
-    httpd.delay = 0.5
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+    with serve(root) as httpd:
+        yield httpd
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("KERASGAN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("KERASGAN_MIRROR", raising=False)
+    monkeypatch.delenv("KERASGAN_TIMEOUT", raising=False)
     return tmp_path / "home"
 
 
@@ -344,7 +288,9 @@ def test_bad_sha256_argument_is_quoted(bad, home):
 @pytest.mark.parametrize(
     "kwargs, quoted",
     [({"size": -1}, "size=-1"), ({"size": "12"}, "size='12'"), ({"timeout": 0}, "timeout=0"),
-     ({"fname": "../escape.h5"}, "fname='../escape.h5'")],
+     ({"timeout": float("inf")}, "timeout=inf"), ({"deadline": 0}, "deadline=0"),
+     ({"deadline": "5"}, "deadline='5'"), ({"fname": "../escape.h5"}, "fname='../escape.h5'"),
+     ({"fname": ".hidden.h5"}, "fname='.hidden.h5'"), ({"fname": "a b.h5"}, "fname='a b.h5'")],
 )
 def test_bad_arguments_are_quoted(kwargs, quoted, home):
     with pytest.raises(ValueError, match=f"Received: {quoted}"):
@@ -357,13 +303,191 @@ def test_uppercase_sha256_is_accepted(tmp_path, home):
     assert fetch(str(local), SHA.upper()) == str(local)
 
 
-def test_progress_line(server, home, capsys):
-    fetch(f"{server.base}/files/w.h5", SHA, progress=True)
-    assert f"Downloading w.h5: {len(PAYLOAD)}/{len(PAYLOAD)} bytes (100%)\n" in (
-        capsys.readouterr().err
-    )
-    fetch(f"{server.base}/files/w.h5", SHA, fname="quiet.h5")  # stderr is no terminal here
-    assert capsys.readouterr().err == ""
+class _Terminal(io.StringIO):
+    """A stdout that says it is a terminal (what the default `progress=None` looks at)."""
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_is_a_keras_progbar_on_stdout(server, home, capsys):
+    url = f"{server.base}/files/w.h5"
+    fetch(url, SHA, progress=True)
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.startswith(f"Downloading w.h5 from {url}\n")
+    # Progbar's final line: the byte count against the total, then a newline.
+    assert f"{len(PAYLOAD)}/{len(PAYLOAD)}" in captured.out
+    assert captured.out.endswith("\n") and "B\n" in captured.out  # the unit is bytes
+    fetch(url, SHA, fname="quiet.h5")  # stdout is no terminal here: no bar
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_bar_shows_by_default_on_a_terminal(server, home, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    fetch(f"{server.base}/files/w.h5", SHA)
+    text = terminal.getvalue()
+    assert text.startswith("Downloading w.h5 from ")
+    assert f"{len(PAYLOAD)}/{len(PAYLOAD)}" in text
+
+
+def _part_files(folder):
+    return sorted(n for n in os.listdir(folder) if n.endswith(".part"))
+
+
+def test_stale_part_with_a_free_lock_is_removed_and_never_trusted(server, home):
+    folder = home / "weights"
+    folder.mkdir(parents=True)
+    # What a process killed mid-transfer leaves: one .part holding the whole (correct) body,
+    # one holding a prefix. Neither is resumed or renamed into place.
+    (folder / ".w.h5.4242-0badf00d.part").write_bytes(PAYLOAD)
+    (folder / ".w.h5.4243-deadbeef.part").write_bytes(PAYLOAD[:1000])
+    (folder / ".w2.h5.4244-feedface.part").write_bytes(b"another target's")
+    path = fetch(f"{server.base}/files/w.h5", SHA)
+    assert path == str(folder / "w.h5")
+    with open(path, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == SHA
+    assert server.counts == {"/files/w.h5": 1}  # downloaded afresh
+    assert _part_files(folder) == [".w2.h5.4244-feedface.part"]  # other targets' are left
+
+
+@pytest.mark.skipif(download.fcntl is None, reason="no flock on this platform")
+@pytest.mark.parametrize("holder", ["finishes", "is killed"])
+def test_part_whose_lock_is_held_is_left_alone(server, home, holder):
+    import fcntl
+
+    folder = home / "weights"
+    folder.mkdir(parents=True)
+    part = folder / ".w.h5.777-00c0ffee.part"
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(fetch(f"{server.base}/files/w.h5", SHA, timeout=10))
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    # This test plays another process downloading w.h5: it holds the lock (a separate open
+    # file, so flock makes the fetch below wait even in this process) and writes a .part.
+    with open(folder / "w.h5.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        part.write_bytes(PAYLOAD)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        time.sleep(0.6)
+        assert thread.is_alive()  # waiting for the lock
+        assert part.read_bytes() == PAYLOAD  # the holder's .part is untouched
+        assert server.counts == {}
+        if holder == "finishes":
+            os.replace(part, folder / "w.h5")
+    thread.join(20)
+    assert not thread.is_alive() and errors == []
+    assert results == [str(folder / "w.h5")]
+    with open(folder / "w.h5", "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == SHA
+    assert _part_files(folder) == []
+    # A finished holder's file is used as it is; a killed holder's .part is removed and the
+    # file downloaded afresh.
+    assert server.counts == ({} if holder == "finishes" else {"/files/w.h5": 1})
+
+
+def test_dripping_server_fails_at_the_deadline(server, home):
+    url = f"{server.base}/drip/w.h5"  # 64 bytes every 0.2 s: each read arrives in time
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        fetch(url, SHA, size=len(PAYLOAD), deadline=1.5)
+    elapsed = time.monotonic() - start
+    assert 1.5 <= elapsed < 3.0, elapsed
+    message = str(info.value)
+    _assert_names_url_and_cache(message, url, home / "weights" / "w.h5")
+    assert "the transfer did not finish within its deadline of 1.5 s (" in message
+    assert f" of {len(PAYLOAD)} bytes arrived in " in message
+    assert _part_files(home / "weights") == []
+    assert _cache_files(home) == []
+
+
+def test_default_deadline_allows_50_kib_per_second_and_at_least_a_minute():
+    assert download._default_deadline(None) == 600.0
+    assert download._default_deadline(0) == 60.0
+    assert download._default_deadline(1 << 20) == 60.0
+    assert download._default_deadline(100 * 2**20) == 2048.0  # 100 MiB / 50 KiB/s
+
+
+def test_kerasgan_timeout_sets_the_default_timeout(server, home, monkeypatch):
+    monkeypatch.setenv("KERASGAN_TIMEOUT", "0.5")
+    url = f"{server.base}/hang/w.h5"
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        fetch(url, SHA)
+    assert time.monotonic() - start < 3
+    assert "timed out: the server sent nothing for 0.5 s (the network timeout; set it with " \
+           "`timeout=` or KERASGAN_TIMEOUT)" in str(info.value)
+    assert download.network_timeout(2) == 2.0  # an explicit timeout wins
+    monkeypatch.setenv("KERASGAN_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match=r"Received: KERASGAN_TIMEOUT='soon'"):
+        fetch(url, SHA)
+    monkeypatch.setenv("KERASGAN_TIMEOUT", "")
+    assert download.network_timeout() == 30.0
+
+
+def _tree(root):
+    """Every file and link under `root` with its content (links: their target)."""
+    found = {}
+    for folder, dirs, names in os.walk(root):
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                found[rel] = "-> " + os.readlink(path)
+            else:
+                with open(path, "rb") as f:
+                    found[rel] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
+@pytest.mark.parametrize("subdir", ["../victim", "../../escaped", "{victim}", "presets/link"])
+def test_cache_subdir_cannot_leave_the_cache(server, home, tmp_path, subdir):
+    area = tmp_path / "area"  # holds the cache and, beside it, a victim folder
+    cache, victim = area / "cache", area / "victim"
+    victim.mkdir(parents=True)
+    (victim / "keep.txt").write_text("mine")
+    (cache / "presets").mkdir(parents=True)
+    os.symlink(victim, cache / "presets" / "link")  # a link inside the cache pointing out
+    subdir = subdir.format(victim=victim)
+    before = _tree(tmp_path)
+    with pytest.raises(ValueError) as info:
+        fetch(f"{server.base}/files/w.h5", SHA, cache_subdir=subdir, cache_dir=cache)
+    message = str(info.value)
+    assert f"Received: cache_subdir={subdir!r}" in message
+    assert f"lies outside {str(cache)!r}" in message
+    assert _tree(tmp_path) == before  # nothing written anywhere, not even in the cache
+    assert server.counts == {}
+
+
+def test_mirror_folder_lookups_stay_in_the_mirror(tmp_path, home, monkeypatch):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (tmp_path / "w.h5").write_bytes(PAYLOAD)  # beside the mirror, not in it
+    monkeypatch.setenv("KERASGAN_MIRROR", str(mirror))
+    with pytest.raises(ValueError) as info:
+        fetch("https://weights.invalid/releases/..%2Fw.h5", SHA)
+    assert "Received: name='../w.h5'" in str(info.value)
+    assert "file name of https://weights.invalid/releases/..%2Fw.h5 to look up in the mirror " \
+           f"folder {mirror}" in str(info.value)
+
+
+def test_url_file_names_that_are_not_plain_are_refused(server, home):
+    for url, quoted in [(f"{server.base}/files/..%2F..%2Fescaped.h5", "'../../escaped.h5'"),
+                        (f"{server.base}/files/.w.h5", "'.w.h5'"),
+                        (f"{server.base}/files/w%20x.h5", "'w x.h5'")]:
+        with pytest.raises(ValueError) as info:
+            fetch(url, SHA)
+        assert f"cache file name taken from the URL {url} (pass `fname` to name it)" in (
+            str(info.value))
+        assert f"Received: fname={quoted}" in str(info.value)
+    assert server.counts == {}
+    assert not home.exists()
 
 
 def test_kerasgan_home(monkeypatch, tmp_path):
@@ -458,3 +582,25 @@ def test_module_imports_only_the_standard_library():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_read_url_has_the_deadline_and_a_size_cap(server, home):
+    url = f"{server.base}/files/w.h5"
+    assert download.read_url(url) == PAYLOAD
+    with pytest.raises(DownloadError) as info:
+        download.read_url(url, limit=1000, what="the card")
+    assert str(info.value) == (
+        f"Could not read the card {url}: the server announces {len(PAYLOAD)} bytes "
+        "(Content-Length), more than the 1000 this file may have."
+    )
+    drip = f"{server.base}/drip/w.h5"
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        download.read_url(drip, deadline=1.0, hint="Try again later.")
+    assert time.monotonic() - start < 3
+    assert str(info.value).startswith(
+        f"Could not read the file {drip}: the transfer did not finish within its deadline of 1 s")
+    assert str(info.value).endswith("Try again later.")
+    with pytest.raises(DownloadError, match=r"w\.h5: the server answered HTTP 404 Not Found\.$"):
+        download.read_url(f"{server.base}/nothing/w.h5", hint="Not for HTTP errors.")
+    assert not home.exists()  # nothing cached

@@ -2,12 +2,13 @@
 
 import keras
 
-from kerasgan.layers import GlobalSumPooling2D, ProjectionHead, SelfAttention
-from kerasgan.models.biggan._blocks import D_WIDTHS, check_classes, check_size, sn_conv
+from kerasgan.layers import GlobalSumPooling2D, ProjectionHead, SelfAttention, sn_conv
+from kerasgan.models.biggan._blocks import D_WIDTHS, check_classes, check_size
+from kerasgan.models.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class BigGANDiscriminator(keras.Model):
+class BigGANDiscriminator(Network):
     """BigGAN discriminator: residual down-blocks and a projection head.
 
     The official 128x128 configuration of BigGAN-PyTorch (`D_ch=96`,
@@ -54,9 +55,9 @@ class BigGANDiscriminator(keras.Model):
             filters = base_filters * multiplier
             first = i == 1
             h = x if first else keras.layers.ReLU(name=f"block{i}_relu1")(x)
-            h = sn_conv(filters, 3, f"block{i}_conv1", initializer=kernel_initializer)(h)
+            h = sn_conv(filters, 3, f"block{i}_conv1", kernel_initializer=kernel_initializer)(h)
             h = keras.layers.ReLU(name=f"block{i}_relu2")(h)
-            h = sn_conv(filters, 3, f"block{i}_conv2", initializer=kernel_initializer)(h)
+            h = sn_conv(filters, 3, f"block{i}_conv2", kernel_initializer=kernel_initializer)(h)
             shortcut = x
             if down:
                 h = keras.layers.AveragePooling2D(2, name=f"block{i}_pool")(h)
@@ -65,7 +66,7 @@ class BigGANDiscriminator(keras.Model):
                     shortcut)
             if down or x.shape[-1] != filters:
                 shortcut = sn_conv(filters, 1, f"block{i}_shortcut_conv",
-                                   initializer=kernel_initializer)(shortcut)
+                                   kernel_initializer=kernel_initializer)(shortcut)
             if down and not first:
                 shortcut = keras.layers.AveragePooling2D(2, name=f"block{i}_shortcut_pool")(
                     shortcut)
@@ -86,19 +87,3 @@ class BigGANDiscriminator(keras.Model):
         self.channels = channels
         self.attention_resolution = attention_resolution
         self.kernel_initializer = kernel_initializer
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_classes": self.num_classes,
-            "image_size": self.image_size,
-            "base_filters": self.base_filters,
-            "channels": self.channels,
-            "attention_resolution": self.attention_resolution,
-            "kernel_initializer": self.kernel_initializer,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -2,19 +2,20 @@
 
 import keras
 
-from kerasgan.layers import ConditionalBatchNormalization, OffDiagonalOrthogonal, SelfAttention
-from kerasgan.models.biggan._blocks import (
-    G_WIDTHS,
+from kerasgan.layers import (
+    ConditionalBatchNormalization,
     LatentChunks,
-    check_classes,
-    check_size,
+    OffDiagonalOrthogonal,
+    SelfAttention,
     sn_conv,
     sn_dense,
 )
+from kerasgan.models.biggan._blocks import G_WIDTHS, check_classes, check_size
+from kerasgan.models.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class BigGANGenerator(keras.Model):
+class BigGANGenerator(Network):
     """BigGAN generator: residual up-blocks, shared class embedding, hierarchical z (skip-z).
 
     The official 128x128 configuration of BigGAN-PyTorch (`G_ch=96`,
@@ -89,8 +90,13 @@ class BigGANGenerator(keras.Model):
         else:
             first, block_z = z, [z] * num_blocks
         bottom = base_filters * multipliers[0]
-        x = sn_dense(bottom * 4 * 4, "linear", regularizer, kernel_initializer)(first)
+        x = sn_dense(bottom * 4 * 4, "linear", kernel_initializer=kernel_initializer,
+                     kernel_regularizer=regularizer)(first)
         x = keras.layers.Reshape((4, 4, bottom), name="to_map")(x)
+
+        def conv(filters, kernel_size, name):
+            return sn_conv(filters, kernel_size, name, kernel_initializer=kernel_initializer,
+                           kernel_regularizer=regularizer)
 
         def cbn(name):
             return ConditionalBatchNormalization(
@@ -105,13 +111,12 @@ class BigGANGenerator(keras.Model):
             h = cbn(f"block{i}_cbn1")([x, condition])
             h = keras.layers.ReLU(name=f"block{i}_relu1")(h)
             h = keras.layers.UpSampling2D(2, name=f"block{i}_up")(h)
-            h = sn_conv(filters, 3, f"block{i}_conv1", regularizer, kernel_initializer)(h)
+            h = conv(filters, 3, f"block{i}_conv1")(h)
             h = cbn(f"block{i}_cbn2")([h, condition])
             h = keras.layers.ReLU(name=f"block{i}_relu2")(h)
-            h = sn_conv(filters, 3, f"block{i}_conv2", regularizer, kernel_initializer)(h)
+            h = conv(filters, 3, f"block{i}_conv2")(h)
             shortcut = keras.layers.UpSampling2D(2, name=f"block{i}_shortcut_up")(x)
-            shortcut = sn_conv(filters, 1, f"block{i}_shortcut_conv", regularizer,
-                               kernel_initializer)(shortcut)
+            shortcut = conv(filters, 1, f"block{i}_shortcut_conv")(shortcut)
             x = keras.layers.Add(name=f"block{i}_add")([h, shortcut])
             size *= 2
             if size == attention_resolution:
@@ -120,7 +125,7 @@ class BigGANGenerator(keras.Model):
                                             synchronized=synchronized_batch_norm,
                                             name="final_bn")(x)
         x = keras.layers.ReLU(name="final_relu")(x)
-        x = sn_conv(channels, 3, "to_image", regularizer, kernel_initializer)(x)
+        x = conv(channels, 3, "to_image")(x)
         images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
         super().__init__(inputs=[z, labels], outputs=images, name=name, **kwargs)
         self.num_classes = num_classes
@@ -134,24 +139,3 @@ class BigGANGenerator(keras.Model):
         self.orthogonal_reg = orthogonal_reg
         self.synchronized_batch_norm = synchronized_batch_norm
         self.kernel_initializer = kernel_initializer
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_classes": self.num_classes,
-            "image_size": self.image_size,
-            "latent_dim": self.latent_dim,
-            "base_filters": self.base_filters,
-            "shared_dim": self.shared_dim,
-            "channels": self.channels,
-            "attention_resolution": self.attention_resolution,
-            "hierarchical": self.hierarchical,
-            "orthogonal_reg": self.orthogonal_reg,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "kernel_initializer": self.kernel_initializer,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -3,10 +3,11 @@
 import keras
 
 from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
+from kerasgan.models.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class CGANDiscriminator(keras.Model):
+class CGANDiscriminator(Network):
     """Conditional discriminator: the label as an extra input plane, then a DCGAN discriminator.
 
     Inputs `images` and `labels` (int32); each label is embedded as a learned
@@ -61,22 +62,3 @@ class CGANDiscriminator(keras.Model):
         self.synchronized_batch_norm = synchronized_batch_norm
         self.kernel_initializer_stddev = kernel_initializer_stddev
         self.leaky_relu_slope = leaky_relu_slope
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_classes": self.num_classes,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "base_filters": self.base_filters,
-            "max_filters": self.max_filters,
-            "normalization": self.normalization,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "kernel_initializer_stddev": self.kernel_initializer_stddev,
-            "leaky_relu_slope": self.leaky_relu_slope,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -3,10 +3,11 @@
 import keras
 
 from kerasgan.models.dcgan.dcgan_generator import DCGANGenerator
+from kerasgan.models.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class CGANGenerator(keras.Model):
+class CGANGenerator(Network):
     """Conditional generator: a learned label embedding joined to `z`, then a DCGAN generator.
 
     Inputs `z` [batch, latent_dim] and `labels` [batch] (int32); the label's
@@ -64,24 +65,3 @@ class CGANGenerator(keras.Model):
         self.batch_norm = batch_norm
         self.synchronized_batch_norm = synchronized_batch_norm
         self.kernel_initializer_stddev = kernel_initializer_stddev
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_classes": self.num_classes,
-            "embedding_dim": self.embedding_dim,
-            "latent_dim": self.latent_dim,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "base_filters": self.base_filters,
-            "max_filters": self.max_filters,
-            "upsampling": self.upsampling,
-            "batch_norm": self.batch_norm,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "kernel_initializer_stddev": self.kernel_initializer_stddev,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

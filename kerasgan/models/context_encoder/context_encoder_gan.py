@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgan.layers import PasteCenter
 from kerasgan.losses import get_loss
 from kerasgan.models.base import ServingEndpoint, pixel_mean
 from kerasgan.models.translation import TranslationGAN
@@ -187,36 +188,3 @@ class ContextEncoder(TranslationGAN):
             "overlap": self.overlap,
             "overlap_weight": self.overlap_weight,
         }
-
-
-@keras.saving.register_keras_serializable(package="kerasgan")
-class PasteCenter(keras.layers.Layer):
-    """`[images, centers]` -> images with the centers' interior (hole minus `overlap`
-    on each side) pasted over the hole at `hole_offset`, as the official `test.lua`."""
-
-    def __init__(self, image_size, hole_offset, hole_size, overlap, **kwargs):
-        kwargs.setdefault("dtype", "float32")
-        super().__init__(**kwargs)
-        self.image_size = int(image_size)
-        self.hole_offset = int(hole_offset)
-        self.hole_size = int(hole_size)
-        self.overlap = int(overlap)
-
-    def call(self, inputs):
-        images, centers = inputs
-        o, v, size = self.hole_offset, self.overlap, self.image_size
-        inner = self.hole_size - 2 * v
-        patch = tf.cast(centers, tf.float32)[:, v:v + inner, v:v + inner]
-        after = size - o - v - inner
-        padded = tf.pad(patch, [[0, 0], [o + v, after], [o + v, after], [0, 0]])
-        mask = np.zeros((1, size, size, 1), np.float32)
-        mask[:, o + v:o + v + inner, o + v:o + v + inner] = 1.0
-        return tf.cast(images, tf.float32) * (1.0 - mask) + padded * mask
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "image_size": self.image_size,
-                "hole_offset": self.hole_offset, "hole_size": self.hole_size,
-                "overlap": self.overlap}

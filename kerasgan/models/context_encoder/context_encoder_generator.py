@@ -4,23 +4,15 @@ import math
 
 import keras
 
-from kerasgan.layers.channel_wise_dense import ChannelWiseDense
+from kerasgan.layers import ChannelWiseDense
+from kerasgan.layers.norms import batch_norm, held_zero_bias, kernel_initializer
+from kerasgan.models.network import Network
 
 BOTTLENECKS = ("conv", "channel_wise")
 
 
-def _init(stddev=0.02):
-    return keras.initializers.RandomNormal(0.0, stddev)
-
-
-def _batch_norm(name, synchronized):
-    return keras.layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, synchronized=synchronized,
-        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name)
-
-
 @keras.saving.register_keras_serializable(package="kerasgan")
-class ContextEncoderGenerator(keras.Model):
+class ContextEncoderGenerator(Network):
     """Encoder-decoder that predicts the `hole_size` center of an `image_size` image.
 
     The official center-region configuration (`image_size=128`,
@@ -31,9 +23,16 @@ class ContextEncoderGenerator(keras.Model):
     to 4x4, then Conv(512->4000, 4) to a 1x1 bottleneck. Decoder: BN ->
     LeakyReLU(0.2) -> ConvTranspose(4000->512, 4) to 4x4, then
     ConvTranspose(4, 2, 1) -> BN -> ReLU with widths 256, 128, 64, then
-    ConvTranspose(64->3, 4, 2, 1) -> tanh at 64x64. The official code zeroes
-    every convolution bias before each forward pass, so the convolutions here
-    have none. Kernels N(0, 0.02), batch-norm scales N(1, 0.02).
+    ConvTranspose(64->3, 4, 2, 1) -> tanh at 64x64. Kernels N(0, 0.02),
+    batch-norm scales N(1, 0.02).
+
+    The official convolutions keep their biases, but `weights_init` fills
+    them with 0 and both training closures zero them again before every
+    forward pass, so they never take part. Here every convolution has its
+    bias too, initialized to 0 and held at 0 after each optimizer update
+    (`kerasgan.layers.HeldAtZero`): the network computes what the official
+    one computes and has its parameter count, 71,130,531 (71,124,544
+    weights, batch-norm scales and shifts plus 5,987 zero biases).
 
     `bottleneck="channel_wise"` is the paper's channel-wise fully connected
     bottleneck (section 3.1): the 4x4 encoder maps go through
@@ -82,34 +81,43 @@ class ContextEncoderGenerator(keras.Model):
         x = image
         for i in range(downs):
             width = base_filters * min(8, 2 ** max(0, i - 1))
-            x = keras.layers.Conv2D(width, 4, strides=2, padding="same", use_bias=False,
-                                    kernel_initializer=_init(), name=f"encoder{i}_conv")(x)
+            x = keras.layers.Conv2D(width, 4, strides=2, padding="same", **held_zero_bias(),
+                                    kernel_initializer=kernel_initializer(),
+                                    name=f"encoder{i}_conv")(x)
             if i:
-                x = _batch_norm(f"encoder{i}_bn", synchronized_batch_norm)(x)
+                x = batch_norm(f"encoder{i}_bn", synchronized_batch_norm)(x)
             x = relu(f"encoder{i}_lrelu")(x)
         first_width = base_filters * min(8, 2 ** (ups - 1))
         if bottleneck == "conv":
-            x = keras.layers.Conv2D(bottleneck_dim, 4, padding="valid", use_bias=False,
-                                    kernel_initializer=_init(), name="bottleneck_conv")(x)
-            x = _batch_norm("bottleneck_bn", synchronized_batch_norm)(x)
+            x = keras.layers.Conv2D(bottleneck_dim, 4, padding="valid", **held_zero_bias(),
+                                    kernel_initializer=kernel_initializer(),
+                                    name="bottleneck_conv")(x)
+            x = batch_norm("bottleneck_bn", synchronized_batch_norm)(x)
             x = relu("bottleneck_lrelu")(x)
-            x = keras.layers.Conv2DTranspose(first_width, 4, padding="valid", use_bias=False,
-                                             kernel_initializer=_init(), name="decoder0_conv")(x)
+            x = keras.layers.Conv2DTranspose(first_width, 4, padding="valid",
+                                             **held_zero_bias(),
+                                             kernel_initializer=kernel_initializer(),
+                                             name="decoder0_conv")(x)
         else:
-            x = ChannelWiseDense(kernel_initializer=_init(), name="bottleneck_channel_wise")(x)
-            x = keras.layers.Conv2D(first_width, 1, use_bias=False, kernel_initializer=_init(),
+            x = ChannelWiseDense(kernel_initializer=kernel_initializer(),
+                                 name="bottleneck_channel_wise")(x)
+            x = keras.layers.Conv2D(first_width, 1, **held_zero_bias(),
+                                    kernel_initializer=kernel_initializer(),
                                     name="decoder0_conv")(x)
-        x = _batch_norm("decoder0_bn", synchronized_batch_norm)(x)
+        x = batch_norm("decoder0_bn", synchronized_batch_norm)(x)
         x = keras.layers.ReLU(name="decoder0_relu")(x)
         for j in range(1, ups):
             width = base_filters * min(8, 2 ** (ups - 1 - j))
             x = keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same",
-                                             use_bias=False, kernel_initializer=_init(),
+                                             **held_zero_bias(),
+                                             kernel_initializer=kernel_initializer(),
                                              name=f"decoder{j}_conv")(x)
-            x = _batch_norm(f"decoder{j}_bn", synchronized_batch_norm)(x)
+            x = batch_norm(f"decoder{j}_bn", synchronized_batch_norm)(x)
             x = keras.layers.ReLU(name=f"decoder{j}_relu")(x)
-        x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", use_bias=False,
-                                         kernel_initializer=_init(), name="output_conv")(x)
+        x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
+                                         **held_zero_bias(),
+                                         kernel_initializer=kernel_initializer(),
+                                         name="output_conv")(x)
         center = keras.layers.Activation("tanh", dtype="float32", name="center")(x)
         super().__init__(inputs=image, outputs=center, name=name, **kwargs)
         self.image_size = image_size
@@ -119,19 +127,6 @@ class ContextEncoderGenerator(keras.Model):
         self.bottleneck = bottleneck
         self.bottleneck_dim = bottleneck_dim
         self.synchronized_batch_norm = synchronized_batch_norm
-
-    def get_config(self):
-        return {
-            "name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-            "hole_size": self.hole_size, "channels": self.channels,
-            "base_filters": self.base_filters, "bottleneck": self.bottleneck,
-            "bottleneck_dim": self.bottleneck_dim,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _power_of_two(value):

@@ -2,9 +2,11 @@
 
 import tensorflow as tf
 
+from kerasgan.models.context_encoder.context_encoder_discriminator import (
+    ContextEncoderDiscriminator,
+)
 from kerasgan.models.context_encoder.context_encoder_gan import ContextEncoder
 from kerasgan.models.context_encoder.context_encoder_generator import ContextEncoderGenerator
-from kerasgan.models.dcgan.dcgan_discriminator import DCGANDiscriminator
 from kerasgan.models.registry import Argument, Recipe, image_arguments, register_recipe
 
 
@@ -18,7 +20,8 @@ CONTEXT_ENCODER_COMPILE = {"g_optimizer": _adam(2e-3), "d_optimizer": _adam(2e-4
 
 def build_context_encoder(image_size=128, hole_size=None, channels=3, base_filters=64,
                           bottleneck="conv", bottleneck_dim=4000, overlap=4, seed=0,
-                          synchronized_batch_norm=None, compile=True, compile_args=None):
+                          synchronized_batch_norm=None, ema_decay=None, compile=True,
+                          compile_args=None):
     """A Context Encoder: the official Paris StreetView center configuration by default.
 
     The discriminator is the official one: a DCGAN discriminator on the
@@ -37,10 +40,10 @@ def build_context_encoder(image_size=128, hole_size=None, channels=3, base_filte
         image_size=image_size, hole_size=hole_size, channels=channels, base_filters=base_filters,
         bottleneck=bottleneck, bottleneck_dim=bottleneck_dim,
         synchronized_batch_norm=synchronized_batch_norm)
-    discriminator = DCGANDiscriminator(
+    discriminator = ContextEncoderDiscriminator(
         image_size=generator.hole_size, channels=channels, base_filters=base_filters,
-        synchronized_batch_norm=synchronized_batch_norm, name="context_encoder_discriminator")
-    gan = ContextEncoder(generator, discriminator, overlap=overlap, seed=seed)
+        synchronized_batch_norm=synchronized_batch_norm)
+    gan = ContextEncoder(generator, discriminator, overlap=overlap, seed=seed, ema_decay=ema_decay)
     if compile:
         gan.compile(**{**CONTEXT_ENCODER_COMPILE, **(compile_args or {})})
     return gan

@@ -14,7 +14,8 @@ from kerasgan.models.translation import (
 def build_cyclegan(image_size=256, channels_a=3, channels_b=3, base_filters=64, num_blocks=9,
                    d_layers=3, norm="instance", use_dropout=False, cycle_weight=10.0,
                    identity_weight=0.5, pool_size=50, gan_mode="lsgan", seed=0,
-                   constant_steps=None, decay_steps=None, compile=True, compile_args=None):
+                   constant_steps=None, decay_steps=None, ema_decay=None, compile=True,
+                   compile_args=None):
     """CycleGAN: the official horse2zebra configuration (`resnet_9blocks`, 70x70 PatchGANs).
 
     Two ResNet generators (A -> B, B -> A) and two 3-channel PatchGANs with
@@ -46,7 +47,7 @@ def build_cyclegan(image_size=256, channels_a=3, channels_b=3, base_filters=64, 
                    discriminator(channels_b, "discriminator_b"),
                    discriminator(channels_a, "discriminator_a"),
                    cycle_weight=cycle_weight, identity_weight=identity_weight,
-                   pool_size=pool_size, gan_mode=gan_mode, seed=seed)
+                   pool_size=pool_size, gan_mode=gan_mode, seed=seed, ema_decay=ema_decay)
     if compile:
         optimizers = translation_optimizers(constant_steps=constant_steps,
                                             decay_steps=decay_steps)

@@ -2,14 +2,15 @@
 
 import keras
 
-from kerasgan.layers.reflection_pad import ReflectionPadding2D
-from kerasgan.models.pix2pix._norm import apply_norm, check_norm, conv_bias, kernel_init
+from kerasgan.layers import ReflectionPadding2D
+from kerasgan.layers.norms import apply_norm, check_norm, conv_bias, kernel_initializer
+from kerasgan.models.network import Network
 
 PRESETS = {"resnet_9blocks": 9, "resnet_6blocks": 6}
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class ResNetGenerator(keras.Model):
+class ResNetGenerator(Network):
     """Two stride-2 downsamplings, `num_blocks` residual blocks, two upsamplings.
 
     As the official `ResnetGenerator` (padding_type="reflect"):
@@ -62,7 +63,7 @@ class ResNetGenerator(keras.Model):
 
         def conv(x, filters, kernel, name, strides=1, use_bias=bias):
             return keras.layers.Conv2D(filters, kernel, strides=strides, padding="valid",
-                                       use_bias=use_bias, kernel_initializer=kernel_init(),
+                                       use_bias=use_bias, kernel_initializer=kernel_initializer(),
                                        name=name)(x)
 
         image = keras.Input((image_size, image_size, input_channels), name="image")
@@ -90,7 +91,7 @@ class ResNetGenerator(keras.Model):
         for i in range(2):
             x = keras.layers.Conv2DTranspose(width // 2 ** (i + 1), 3, strides=2,
                                              padding="valid", use_bias=bias,
-                                             kernel_initializer=kernel_init(),
+                                             kernel_initializer=kernel_initializer(),
                                              name=f"up{i}_conv")(x)
             x = keras.layers.Cropping2D(((1, 0), (1, 0)), name=f"up{i}_crop")(x)
             x = apply_norm(x, norm, f"up{i}_norm", sync)
@@ -115,16 +116,3 @@ class ResNetGenerator(keras.Model):
             raise ValueError(f"Unknown ResNet generator {name!r}; expected one of "
                              f"{sorted(PRESETS)}.")
         return cls(num_blocks=PRESETS[name], **kwargs)
-
-    def get_config(self):
-        return {
-            "name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-            "input_channels": self.input_channels, "output_channels": self.output_channels,
-            "num_blocks": self.num_blocks, "base_filters": self.base_filters, "norm": self.norm,
-            "use_dropout": self.use_dropout,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -2,13 +2,15 @@
 
 import keras
 
+from kerasgan.layers import norms
 from kerasgan.models.dcgan._validation import check_image_args, widths
+from kerasgan.models.network import Network
 
 NORMALIZATIONS = ("batch", "layer", "none")
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class DCGANDiscriminator(keras.Model):
+class DCGANDiscriminator(Network):
     """DCGAN discriminator: strided 4x4 convolutions down to 4x4, then a 4x4 logit.
 
     The official 64x64 configuration (`base_filters=64, channels=3`) is
@@ -44,6 +46,11 @@ class DCGANDiscriminator(keras.Model):
     TensorShape([2, 1])
     """
 
+    # Subclasses for Torch reference code that keeps every convolution's bias but zeroes it
+    # before each update (the Context Encoder) set this: each convolution then has a bias
+    # held at 0, whatever `normalization` is.
+    _held_zero_biases = False
+
     def __init__(
         self,
         image_size=64,
@@ -64,32 +71,30 @@ class DCGANDiscriminator(keras.Model):
                 f"Received: normalization={normalization!r}"
             )
         stage_widths = list(reversed(widths(image_size, base_filters, max_filters)))
-        init = lambda: keras.initializers.RandomNormal(0.0, kernel_initializer_stddev)
+        init = lambda: norms.kernel_initializer(kernel_initializer_stddev)
+        held_zero = type(self)._held_zero_biases
+        bias = lambda use_bias: norms.held_zero_bias() if held_zero else {"use_bias": use_bias}
 
         images = keras.Input((image_size, image_size, channels), name="images")
         x = keras.layers.Conv2D(
-            stage_widths[0], 4, strides=2, padding="same", use_bias=False,
+            stage_widths[0], 4, strides=2, padding="same", **bias(False),
             kernel_initializer=init(), name="block0_conv",
         )(images)
         x = keras.layers.LeakyReLU(leaky_relu_slope, name="block0_lrelu")(x)
         for i, filters in enumerate(stage_widths[1:], start=1):
             x = keras.layers.Conv2D(
-                filters, 4, strides=2, padding="same", use_bias=normalization != "batch",
+                filters, 4, strides=2, padding="same", **bias(normalization != "batch"),
                 kernel_initializer=init(), name=f"block{i}_conv",
             )(x)
             if normalization == "batch":
-                x = keras.layers.BatchNormalization(
-                    momentum=0.9, epsilon=1e-5, synchronized=synchronized_batch_norm,
-                    gamma_initializer=keras.initializers.RandomNormal(
-                        1.0, kernel_initializer_stddev),
-                    name=f"block{i}_bn",
-                )(x)
+                x = norms.batch_norm(f"block{i}_bn", synchronized_batch_norm,
+                                     gamma_stddev=kernel_initializer_stddev)(x)
             elif normalization == "layer":
                 x = keras.layers.LayerNormalization(
                     axis=(-3, -2, -1), epsilon=1e-5, name=f"block{i}_ln")(x)
             x = keras.layers.LeakyReLU(leaky_relu_slope, name=f"block{i}_lrelu")(x)
         x = keras.layers.Conv2D(
-            1, 4, strides=1, padding="valid", use_bias=False, kernel_initializer=init(),
+            1, 4, strides=1, padding="valid", **bias(False), kernel_initializer=init(),
             name="logit_conv",
         )(x)
         x = keras.layers.Flatten(name="flatten")(x)
@@ -104,21 +109,3 @@ class DCGANDiscriminator(keras.Model):
         self.synchronized_batch_norm = synchronized_batch_norm
         self.kernel_initializer_stddev = kernel_initializer_stddev
         self.leaky_relu_slope = leaky_relu_slope
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "base_filters": self.base_filters,
-            "max_filters": self.max_filters,
-            "normalization": self.normalization,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "kernel_initializer_stddev": self.kernel_initializer_stddev,
-            "leaky_relu_slope": self.leaky_relu_slope,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -2,13 +2,15 @@
 
 import keras
 
+from kerasgan.layers import norms
 from kerasgan.models.dcgan._validation import check_image_args, widths
+from kerasgan.models.network import Network
 
 UPSAMPLING = ("transpose", "nearest", "bilinear")
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class DCGANGenerator(keras.Model):
+class DCGANGenerator(Network):
     """DCGAN generator: a 4x4 projection of `z`, then 2x upsampling blocks to the image.
 
     The official 64x64 configuration (`latent_dim=100, base_filters=64,
@@ -70,17 +72,14 @@ class DCGANGenerator(keras.Model):
         if latent_dim < 1:
             raise ValueError(f"`latent_dim` must be >= 1. Received: latent_dim={latent_dim}")
         stage_widths = widths(image_size, base_filters, max_filters)
-        init = lambda: keras.initializers.RandomNormal(0.0, kernel_initializer_stddev)
+        init = lambda: norms.kernel_initializer(kernel_initializer_stddev)
         use_bias = not batch_norm
 
         def normalize(x, name):
             if not batch_norm:
                 return x
-            return keras.layers.BatchNormalization(
-                momentum=0.9, epsilon=1e-5, synchronized=synchronized_batch_norm,
-                gamma_initializer=keras.initializers.RandomNormal(1.0, kernel_initializer_stddev),
-                name=name,
-            )(x)
+            return norms.batch_norm(name, synchronized_batch_norm,
+                                    gamma_stddev=kernel_initializer_stddev)(x)
 
         def upsample(x, filters, use_bias, name):
             if upsampling == "transpose":
@@ -120,23 +119,3 @@ class DCGANGenerator(keras.Model):
         self.synchronized_batch_norm = synchronized_batch_norm
         self.kernel_initializer_stddev = kernel_initializer_stddev
         self.output_activation = output_activation
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "latent_dim": self.latent_dim,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "base_filters": self.base_filters,
-            "max_filters": self.max_filters,
-            "upsampling": self.upsampling,
-            "batch_norm": self.batch_norm,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "kernel_initializer_stddev": self.kernel_initializer_stddev,
-            "output_activation": self.output_activation,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -2,7 +2,8 @@
 
 import keras
 
-from kerasgan.models.pix2pix._norm import apply_norm, check_norm, conv_bias, kernel_init
+from kerasgan.layers.norms import apply_norm, check_norm, conv_bias, kernel_initializer
+from kerasgan.models.network import Network
 
 
 def _conv(filters, kernel, strides, bias, name, pad=1):
@@ -11,7 +12,8 @@ def _conv(filters, kernel, strides, bias, name, pad=1):
         if pad:
             x = keras.layers.ZeroPadding2D(pad, name=f"{name}_pad")(x)
         return keras.layers.Conv2D(filters, kernel, strides=strides, padding="valid",
-                                   use_bias=bias, kernel_initializer=kernel_init(), name=name)(x)
+                                   use_bias=bias, kernel_initializer=kernel_initializer(),
+                                   name=name)(x)
     return apply
 
 
@@ -23,7 +25,7 @@ def _check(image_size, input_channels, base_filters):
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class PatchGANDiscriminator(keras.Model):
+class PatchGANDiscriminator(Network):
     """PatchGAN: a map of logits, each judging one `receptive_field()`-pixel patch.
 
     As the official `NLayerDiscriminator`: Conv(4, 2, 1) to `base_filters`
@@ -92,17 +94,6 @@ class PatchGANDiscriminator(keras.Model):
             jump *= stride
         return field
 
-    def get_config(self):
-        return {
-            "name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-            "input_channels": self.input_channels, "base_filters": self.base_filters,
-            "num_layers": self.num_layers, "norm": self.norm,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _output_size(size, num_layers):
@@ -119,7 +110,7 @@ def _min_size(num_layers):
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class PixelDiscriminator(keras.Model):
+class PixelDiscriminator(Network):
     """PixelGAN (1x1 PatchGAN): one logit per pixel, judging colour statistics only.
 
     As the official `PixelDiscriminator`: Conv 1x1 to `base_filters` (bias) ->
@@ -158,13 +149,3 @@ class PixelDiscriminator(keras.Model):
     def receptive_field(self):
         return 1
 
-    def get_config(self):
-        return {
-            "name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-            "input_channels": self.input_channels, "base_filters": self.base_filters,
-            "norm": self.norm, "synchronized_batch_norm": self.synchronized_batch_norm,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -25,7 +25,8 @@ def build_pix2pix(image_size=256, input_channels=3, output_channels=3, base_filt
                   use_dropout=True, dropout_at_inference=False,
                   batch_statistics_at_inference=False, l1_weight=100.0,
                   gan_mode="vanilla", seed=0, synchronized_batch_norm=None,
-                  constant_steps=None, decay_steps=None, compile=True, compile_args=None):
+                  constant_steps=None, decay_steps=None, ema_decay=None, compile=True,
+                  compile_args=None):
     """Pix2Pix: the official facades configuration (`unet_256`, 70x70 PatchGAN) by default.
 
     `num_downs` defaults to log2(image_size) (a 1x1 bottleneck: 8 at 256,
@@ -62,7 +63,8 @@ def build_pix2pix(image_size=256, input_channels=3, output_channels=3, base_filt
         critic = PixelDiscriminator(
             image_size=image_size, input_channels=pair_channels, base_filters=base_filters,
             norm=norm, synchronized_batch_norm=synchronized_batch_norm)
-    gan = Pix2Pix(generator, critic, l1_weight=l1_weight, gan_mode=gan_mode, seed=seed)
+    gan = Pix2Pix(generator, critic, l1_weight=l1_weight, gan_mode=gan_mode, seed=seed,
+                  ema_decay=ema_decay)
     if compile:
         optimizers = translation_optimizers(constant_steps=constant_steps,
                                             decay_steps=decay_steps)

@@ -2,21 +2,15 @@
 
 import keras
 
-from kerasgan.models.pix2pix._norm import apply_norm, check_norm, conv_bias, kernel_init
+from kerasgan.layers import TestTimeDropout
+from kerasgan.layers.norms import apply_norm, check_norm, conv_bias, kernel_initializer
+from kerasgan.models.network import Network
 
 PRESETS = {"unet_256": (256, 8), "unet_128": (128, 7)}
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class TestTimeDropout(keras.layers.Dropout):
-    """Dropout that also drops at inference: the paper's noise source at test time."""
-
-    def call(self, inputs, training=None):
-        return super().call(inputs, training=True)
-
-
-@keras.saving.register_keras_serializable(package="kerasgan")
-class UNetGenerator(keras.Model):
+class UNetGenerator(Network):
     """U-Net: `num_downs` stride-2 stages down to the bottleneck and back, with skips.
 
     Level `i` (0 = outermost) halves the resolution with Conv(4, 2, 1) to
@@ -96,8 +90,8 @@ class UNetGenerator(keras.Model):
             if i:
                 x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
             x = keras.layers.Conv2D(width, 4, strides=2, padding="same",
-                                    use_bias=bias,
-                                    kernel_initializer=kernel_init(), name=f"down{i}_conv")(x)
+                                    use_bias=bias, kernel_initializer=kernel_initializer(),
+                                    name=f"down{i}_conv")(x)
             if 0 < i < innermost:
                 x = apply_norm(x, norm, f"down{i}_norm", synchronized_batch_norm, paper_bn)
         for i in reversed(range(num_downs)):
@@ -106,7 +100,7 @@ class UNetGenerator(keras.Model):
             x = keras.layers.ReLU(name=f"up{i}_relu")(x)
             x = keras.layers.Conv2DTranspose(outer[i], 4, strides=2, padding="same",
                                              use_bias=bias or i == 0,
-                                             kernel_initializer=kernel_init(),
+                                             kernel_initializer=kernel_initializer(),
                                              name=f"up{i}_conv")(x)
             if i == 0:
                 break
@@ -133,17 +127,3 @@ class UNetGenerator(keras.Model):
             raise ValueError(f"Unknown U-Net {name!r}; expected one of {sorted(PRESETS)}.")
         image_size, num_downs = PRESETS[name]
         return cls(image_size=image_size, num_downs=num_downs, **kwargs)
-
-    def get_config(self):
-        return {
-            "name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-            "input_channels": self.input_channels, "output_channels": self.output_channels,
-            "num_downs": self.num_downs, "base_filters": self.base_filters, "norm": self.norm,
-            "use_dropout": self.use_dropout, "dropout_at_inference": self.dropout_at_inference,
-            "batch_statistics_at_inference": self.batch_statistics_at_inference,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -2,12 +2,13 @@
 
 import keras
 
-from kerasgan.layers import GlobalSumPooling2D, ProjectionHead, SelfAttention
-from kerasgan.models.sagan._blocks import check_size, sn_conv
+from kerasgan.layers import GlobalSumPooling2D, ProjectionHead, SelfAttention, sn_conv
+from kerasgan.models.network import Network
+from kerasgan.models.sagan._blocks import check_size
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class SAGANDiscriminator(keras.Model):
+class SAGANDiscriminator(Network):
     """SAGAN discriminator: residual down-blocks, self-attention and a projection head.
 
     The official 128x128 configuration (`discriminator_test` with
@@ -86,18 +87,3 @@ class SAGANDiscriminator(keras.Model):
         self.channels = channels
         self.base_filters = base_filters
         self.attention_resolution = attention_resolution
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_classes": self.num_classes,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "base_filters": self.base_filters,
-            "attention_resolution": self.attention_resolution,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

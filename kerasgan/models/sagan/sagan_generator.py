@@ -2,12 +2,13 @@
 
 import keras
 
-from kerasgan.layers import ConditionalBatchNormalization, SelfAttention
-from kerasgan.models.sagan._blocks import check_size, sn_conv, sn_dense
+from kerasgan.layers import ConditionalBatchNormalization, SelfAttention, sn_conv, sn_dense
+from kerasgan.models.network import Network
+from kerasgan.models.sagan._blocks import check_size
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class SAGANGenerator(keras.Model):
+class SAGANGenerator(Network):
     """SAGAN generator: residual up-blocks with class-conditional batch norm and self-attention.
 
     The official 128x128 configuration (`generator_test` with `gf_dim=64`,
@@ -40,7 +41,7 @@ class SAGANGenerator(keras.Model):
     Examples:
 
     >>> import numpy as np
-    >>> g = SAGANGenerator(num_classes=6, latent_dim=8, image_size=32, base_filters=2)
+    >>> g = SAGANGenerator(num_classes=6, latent_dim=8, image_size=32, base_filters=8)
     >>> g([np.zeros((2, 8), "float32"), np.array([0, 5])]).shape
     TensorShape([2, 32, 32, 3])
     """
@@ -94,21 +95,3 @@ class SAGANGenerator(keras.Model):
         self.attention_resolution = attention_resolution
         self.synchronized_batch_norm = synchronized_batch_norm
         self.batch_norm_momentum = batch_norm_momentum
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_classes": self.num_classes,
-            "latent_dim": self.latent_dim,
-            "image_size": self.image_size,
-            "channels": self.channels,
-            "base_filters": self.base_filters,
-            "attention_resolution": self.attention_resolution,
-            "synchronized_batch_norm": self.synchronized_batch_norm,
-            "batch_norm_momentum": self.batch_norm_momentum,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -29,7 +29,7 @@ def build_sagan(num_classes=1000, image_size=128, latent_dim=128, base_filters=6
 
     Examples:
 
-    >>> gan = build_sagan(num_classes=6, image_size=32, base_filters=4, latent_dim=16)
+    >>> gan = build_sagan(num_classes=6, image_size=32, base_filters=8, latent_dim=16)
     >>> gan.generate(6).shape
     (6, 32, 32, 3)
     """

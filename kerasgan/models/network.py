@@ -1,0 +1,75 @@
+"""The base of kerasgan's generators and discriminators: config handling written once."""
+
+import inspect
+
+import keras
+
+# Constructor parameters that are not architecture arguments: `name` is always listed
+# first (with `trainable`), and `*args` / `**kwargs` go to `keras.Model`.
+_SKIPPED = ("self", "name")
+
+
+class Network(keras.Model):
+    """A generator or discriminator: a functional Keras model built from flat arguments.
+
+    A subclass builds its graph in `__init__` from JSON-able arguments, calls
+    `super().__init__(inputs=..., outputs=..., name=name, **kwargs)` and then
+    stores every constructor argument as an attribute of the same name (the
+    value it was built with, e.g. a default resolved from another argument).
+    `Network` then writes the config handling once:
+
+    - `get_config()` is `{"name", "trainable"}` followed by every argument of
+      the subclass's `__init__`, in signature order (`config_arguments()`);
+    - `from_config(config)` is `cls(**config)`, so
+      `cls.from_config(net.get_config())` rebuilds the same architecture and
+      `from_config(...).get_config() == net.get_config()`.
+
+    Each subclass is registered itself with
+    `keras.saving.register_keras_serializable(package="kerasgan")`, so a
+    `.keras` file or a zoo `config.json` names it as `kerasgan>ClassName`.
+
+    Examples:
+
+    >>> import numpy as np
+    >>> @keras.saving.register_keras_serializable(package="kerasgan_doctest")
+    ... class TinyCritic(Network):
+    ...     def __init__(self, image_size=8, filters=2, name="tiny_critic", **kwargs):
+    ...         images = keras.Input((image_size, image_size, 3), name="images")
+    ...         x = keras.layers.Conv2D(filters, 3, name="conv")(images)
+    ...         logits = keras.layers.Dense(1, name="logits")(keras.layers.Flatten()(x))
+    ...         super().__init__(inputs=images, outputs=logits, name=name, **kwargs)
+    ...         self.image_size = image_size
+    ...         self.filters = filters
+    >>> critic = TinyCritic(filters=4)
+    >>> critic.get_config()
+    {'name': 'tiny_critic', 'trainable': True, 'image_size': 8, 'filters': 4}
+    >>> TinyCritic.from_config(critic.get_config()).count_params() == critic.count_params()
+    True
+    """
+
+    @classmethod
+    def config_arguments(cls):
+        """The constructor arguments `get_config` lists, in signature order (not `name`)."""
+        arguments = []
+        for parameter in inspect.signature(cls.__init__).parameters.values():
+            if parameter.name in _SKIPPED or parameter.kind in (
+                    inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                continue
+            arguments.append(parameter.name)
+        return tuple(arguments)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        stored = vars(self)
+        missing = [argument for argument in self.config_arguments() if argument not in stored]
+        if missing:
+            raise NotImplementedError(
+                f"{type(self).__name__} must store each constructor argument as an attribute "
+                f"of the same name for its config. Missing: {missing}")
+        for argument in self.config_arguments():
+            config[argument] = stored[argument]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
