@@ -18,15 +18,15 @@ def _print_table(rows, pad_last=True):
 
 
 def recipe_rows():
-    """(name, family, task, loss, d_steps, description) of every recipe, from its compile
-    settings; then (alias, "alias of NAME") rows."""
+    """(name, family, task, loss, "d_steps=N", description) of every recipe, from its
+    compile settings; then (alias, "alias of NAME") rows."""
     from kerasgan.models import registry
 
     rows, aliases = [], []
     for recipe in registry.list_recipes():
         settings = registry.compile_settings(recipe)
         rows.append((recipe.name, recipe.family, recipe.task, settings.get("loss", "?"),
-                     str(settings.get("d_steps", "?")), recipe.description))
+                     f"d_steps={settings.get('d_steps', '?')}", recipe.description))
         aliases += [(alias, f"alias of {recipe.name}") for alias in recipe.aliases]
     return rows, sorted(aliases)
 
@@ -49,8 +49,7 @@ def run(args):
     recipes, aliases = recipe_rows()
     print("\nTraining recipes (kerasgan train RECIPE; kerasgan train RECIPE --help lists its "
           "flags):")
-    _print_table([("name", "family", "task", "loss", "d_steps", "description"), *recipes,
-                  *aliases], pad_last=False)
+    _print_table([*recipes, *aliases], pad_last=False)
     print("\nImage-to-image tasks (paired, unpaired, inpainting) translate images: "
           "kerasgan sample MODEL --input FILE|FOLDER.")
     return 0
