@@ -512,7 +512,8 @@ def run(args):
                 f"and the length of --data {settings['data']} is unknown: pass "
                 "--steps-per-epoch N.")
         with strategy.scope():
-            compile_settings = _compile_settings(target, arguments, steps * epochs)
+            compile_settings = _compile_settings(target, arguments,
+                                                 steps * epochs if steps > 0 else None)
             if compile_settings:
                 gan.compile(**compile_settings)
             else:
