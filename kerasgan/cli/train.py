@@ -565,9 +565,9 @@ def run(args):
                                             latents=fixed_inputs),
         ]
     verbose = 1 if sys.stdout.isatty() else 2
-    history = gan.fit(
+    history = gan.fit(  # the pipeline shuffles (shuffle=False: no warning that fit would not)
         dataset, epochs=epochs, initial_epoch=done, steps_per_epoch=settings.get(
-            "steps_per_epoch"), callbacks=callbacks, verbose=verbose,
+            "steps_per_epoch"), callbacks=callbacks, verbose=verbose, shuffle=False,
     )
     gan.save(model_path)
     write_run(epochs)
