@@ -280,6 +280,40 @@ def update_fsd(name):
     print(json.dumps(measured, indent=2))
 
 
+def training_command(run, name, gan=None):
+    """The `kerasgan train` command of a run, from its run.json: the recipe arguments that
+    differ from the recipe's defaults (recorded by `kerasgan train` in
+    `settings["recipe_arguments"]`), or, for runs written before that, the sizes read from
+    the trained model."""
+    settings = run["settings"]
+    flags = []
+    if "recipe_arguments" in settings:
+        from kerasgan.models import registry
+
+        recipe = registry.get_recipe(run.get("recipe") or run["target"])
+        for key, value in settings["recipe_arguments"].items():
+            argument = recipe.argument(key)
+            if value == argument.default:
+                continue
+            option = "--" + key.replace("_", "-")
+            if argument.type is bool:
+                flags.append(option if value else "--no-" + option[2:])
+            else:
+                flags += [option, str(value)]
+    else:
+        flags = ["--image-size", str(gan.generator.image_size), "--base-filters",
+                 str(gan.generator.base_filters), "--ema-decay", str(gan.ema_decay)]
+    if settings.get("data", "shapes") != "shapes":
+        flags += ["--data", settings["data"]]
+    defaults = {"batch_size": 64, "precision": "float32"}
+    for key in ("batch_size", "num_examples", "precision", "init_weights"):
+        if settings.get(key) is not None and settings[key] != defaults.get(key):
+            flags += ["--" + key.replace("_", "-"), str(settings[key])]
+    flags += ["--epochs", str(run["epochs_done"]), "--seed", str(settings["seed"]),
+              "--out", f"runs/{name}"]
+    return " ".join(["kerasgan", "train", run["target"], *flags])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name", choices=sorted(ENTRIES))
@@ -323,12 +357,9 @@ def main():
         with open(os.path.join(args.run, "history.json")) as f:
             history = json.load(f)
         settings = run["settings"]
-        command = (f"kerasgan train {run['target']} --image-size "
-                   f"{gan.generator.image_size} --base-filters {gan.generator.base_filters} "
-                   f"--ema-decay {gan.ema_decay} --epochs {run['epochs_done']} "
-                   f"--seed {settings['seed']} --out runs/{args.name}")
+        command = training_command(run, args.name, gan)
         card["training"] = {
-            "recipe": entry["recipe"],
+            "recipe": run.get("recipe") or entry["recipe"],
             "command": args.command or command,
             "epochs": run["epochs_done"],
             "settings": settings,

@@ -60,9 +60,13 @@ _require_tensorflow_backend()
 
 
 def _invoked_as_command():
-    """True inside the `kerasgan` console script, which imports what each command needs."""
+    """True inside the `kerasgan` console script or `python -m kerasgan.cli`, which import
+    what each command needs."""
     program = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-    return program in ("kerasgan", "kerasgan.exe")
+    if program in ("kerasgan", "kerasgan.exe"):
+        return True
+    argv = list(getattr(sys, "orig_argv", ()))  # while `-m` imports the package: argv[0] "-m"
+    return program == "-m" and "-m" in argv and argv[argv.index("-m") + 1:][:1] == ["kerasgan.cli"]
 
 
 if not _invoked_as_command():

@@ -1,12 +1,15 @@
 """Export of generators for serving: SavedModel (TF Serving), ONNX and LiteRT.
 
-Only the generator is exported (the EMA copy where the model has one), in
-inference mode and in float32 whatever policy it was trained under: it is
-rebuilt from its config under the float32 policy and the weights are copied
-(tf2onnx cannot convert bfloat16 graphs). Inputs keep the generator's
-`keras.Input` names (`z`, and `labels` for conditional generators) with a
-dynamic batch; the output is named `images`. Every export is reloaded with
-its own runtime and compared with the Keras generator.
+What is exported is the model's `serving_endpoints()` (the model protocol of
+`kerasgan.models.base`): each endpoint's network (the EMA copy where the model
+has one), in inference mode and in float32 whatever policy it was trained
+under: it is rebuilt from its config under the float32 policy and the weights
+are copied (tf2onnx cannot convert bfloat16 graphs), and the endpoint's `wrap`
+builds its serving graph around the rebuild. Inputs keep the network's
+`keras.Input` names (`z`, `labels` for class-conditional generators, `image`
+for image-to-image ones) with a dynamic batch; the output is named `images`.
+Every export is reloaded with its own runtime and compared with the Keras
+network.
 """
 
 import dataclasses
@@ -44,27 +47,30 @@ def _resolve(model_or_preset):
         name = get_card(model_or_preset).get("name") or os.path.basename(
             os.path.normpath(os.fspath(model_or_preset)))
         return from_preset(model_or_preset, compile=False), name
-    return model_or_preset, getattr(model_or_preset, "name", None)
-
-
-def _generator_of(model, direction=None):
-    """The network to export: the (EMA) generator of a GAN, one direction of a CycleGAN,
-    or a bare generator."""
-    from kerasgan.models.base import AdversarialModel
-
-    if hasattr(model, "direction_generator"):
-        return model.direction_generator(direction or "a_to_b")
-    if direction is not None:
-        raise ValueError(f"`direction` applies to two-way (CycleGAN) models. Received: "
-                         f"direction={direction!r} for {type(model).__name__}")
-    if isinstance(model, AdversarialModel):
-        return model.inference_network()
-    if isinstance(model, keras.Model):
-        return model
+    if isinstance(model_or_preset, keras.Model):
+        return model_or_preset, model_or_preset.name
     raise TypeError(
         "Expected a kerasgan GAN, a generator keras.Model, or a preset name, folder or URL. "
-        f"Received: model_or_preset of type {type(model).__name__}"
+        f"Received: model_or_preset of type {type(model_or_preset).__name__}"
     )
+
+
+def serving_endpoints(model, endpoint=None):
+    """`(all endpoints, selected endpoints)` of a kerasgan model (its `serving_endpoints()`),
+    or of a bare generator `keras.Model` (one `serving_default` endpoint of latents)."""
+    from kerasgan.models.base import AdversarialModel, ServingEndpoint
+
+    if isinstance(model, AdversarialModel):
+        endpoints = list(model.serving_endpoints())
+    else:
+        endpoints = [ServingEndpoint("serving_default", model, latent=True)]
+    if endpoint is None:
+        return endpoints, endpoints
+    names = [e.name for e in endpoints]
+    if endpoint not in names:
+        raise ValueError(f"`endpoint` must be one of {names} for a {type(model).__name__}. "
+                         f"Received: endpoint={endpoint!r}")
+    return endpoints, [endpoints[names.index(endpoint)]]
 
 
 def float32_generator(generator):
@@ -249,13 +255,13 @@ def _run_litert(path, specs, values):
 
 
 def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, uint8=False,
-           verify=True, atol=1e-4, opset=None, truncation=False, direction=None):
+           verify=True, atol=1e-4, opset=None, truncation=False, endpoint=None, direction=None):
     """Exports a generator for serving and checks the export against Keras.
 
     Args:
-        model_or_preset: a `kerasgan.models.GAN` (its EMA generator where it
-            has one), an image-to-image model, a generator `keras.Model`, or a
-            preset name, folder or URL.
+        model_or_preset: a kerasgan model (what its `serving_endpoints()`
+            name: the EMA generator where it has one), a generator
+            `keras.Model`, or a preset name, folder or URL.
         path: the output folder.
         format: `"savedmodel"` (TF Serving layout `path/name/version/` with a
             `serving_default` signature), `"onnx"` (`path/name.onnx`) or
@@ -271,23 +277,26 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
         truncation: add an input `truncation` (float32, shape [batch], one
             threshold per example) that maps `z` onto the normal truncated
             at that threshold (`kerasgan.latent.truncate_latents`, the
-            deterministic inverse-CDF form of BigGAN's truncation trick) before
-            the generator. For generators of normal latents.
-        direction: for a CycleGAN, `"a_to_b"`, `"b_to_a"` or `None` (both):
-            both directions go into one SavedModel as the signatures `a_to_b`
-            (also `serving_default`) and `b_to_a`, or into two files
-            `name_a_to_b` and `name_b_to_a` for ONNX and LiteRT.
+            deterministic inverse-CDF form of the truncation trick of Brock et
+            al., 2019) before the generator. For endpoints of normal latents
+            (`latent=True`).
+        endpoint: the name of one of the model's serving endpoints to export
+            (default: all of them). A model with several endpoints (the two
+            directions `a_to_b` and `b_to_a` of a two-domain translation model)
+            gets one SavedModel with a signature per endpoint, the first also
+            `serving_default`, or one file per endpoint, `name_<endpoint>`,
+            for ONNX and LiteRT.
+        direction: the former name of `endpoint` (same meaning).
 
     Returns:
-        An `ExportResult`; for both directions of a CycleGAN, a list of two
+        An `ExportResult`; a list of them when several endpoints are exported
         (one per signature or file).
 
-    Image-to-image models export `image` -> `images`: Pix2Pix and CycleGAN
-    generators in inference mode (dropout and batch norm as the generator's
-    `dropout_at_inference` and `batch_statistics_at_inference` say: by
-    default no dropout and the moving statistics), a
-    Context Encoder as the completed image (the prediction pasted into the
-    input's hole).
+    Image-to-image models export `image` -> `images`: their generators in
+    inference mode (dropout and batch norm as each generator's configuration
+    says: by default no dropout and the moving statistics); an inpainting
+    model's endpoint wraps its generator into the completed image (the
+    prediction pasted into the input's hole).
 
     Examples:
 
@@ -302,38 +311,31 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
                          f"Received: format={format!r}")
     if not isinstance(version, int) or version < 1:
         raise ValueError(f"`version` must be a positive integer. Received: version={version!r}")
-    model_or_preset, default_name = _resolve(model_or_preset)
-    if not isinstance(model_or_preset, keras.Model):
-        raise TypeError(
-            "Expected a kerasgan GAN, a generator keras.Model, or a preset name, folder or URL. "
-            f"Received: model_or_preset of type {type(model_or_preset).__name__}"
-        )
+    if direction is not None and endpoint is not None and direction != endpoint:
+        raise ValueError("`direction` is another name of `endpoint`; pass one of them. "
+                         f"Received: endpoint={endpoint!r}, direction={direction!r}")
+    model, default_name = _resolve(model_or_preset)
     name = validate_name(name or default_name, "export name (the `name` argument, else the "
                          "preset's or model's name)")
-    two_way = hasattr(model_or_preset, "direction_generator")
-    directions = [None]
-    if two_way:
-        directions = ["a_to_b", "b_to_a"] if direction is None else [direction]
-    elif direction is not None:
-        _generator_of(model_or_preset, direction)  # raises: not a two-way model
-    if truncation:
-        distribution = getattr(model_or_preset, "latent_distribution", "normal")
-        if distribution != "normal" or getattr(model_or_preset, "translation", False):
-            raise ValueError("truncation=True applies to generators of normal latents. "
-                             f"Received: {type(model_or_preset).__name__}")
+    endpoints, selected = serving_endpoints(model, endpoint or direction)
+    several = len(endpoints) > 1
+    if truncation and not all(e.latent for e in selected):
+        raise ValueError("truncation=True applies to generators of normal latents. Received: "
+                         f"{type(model).__name__} (endpoint "
+                         f"{next(e.name for e in selected if not e.latent)!r})")
 
-    serving = []  # (signature or file suffix, serving model, input specs)
-    for way in directions:
-        source = float32_generator(_generator_of(model_or_preset, way))
-        if hasattr(model_or_preset, "serving_model"):
-            source = model_or_preset.serving_model(source)
+    serving = []  # (endpoint, serving model, input specs)
+    for chosen in selected:
+        source = float32_generator(chosen.network)
+        if chosen.wrap is not None:
+            source = chosen.wrap(source)
         specs = _input_specs(source)
         if truncation:
             specs.append(tf.TensorSpec((None,), tf.float32, name=TRUNCATION_NAME))
-        serving.append((way, _serving_model(source, uint8, truncation), specs))
+        serving.append((chosen, _serving_model(source, uint8, truncation), specs))
 
     os.makedirs(path, exist_ok=True)
-    written = []  # (target, signature, runner, model, specs)
+    written = []  # (target, signature, runner, model, specs, endpoint)
     if format == "savedmodel":
         target = os.path.join(path, name, str(version))
         path_under(path, name, str(version))  # raises if it resolves outside `path`
@@ -342,29 +344,31 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
                 f"The SavedModel version folder {target!r} exists and is not empty; TF Serving "
                 "versions are immutable: pass another `version` or remove it."
             )
-        endpoints = [("serving_default", serving[0][1])] + (
-            [(way, model) for way, model, _ in serving] if two_way else [])
-        _write_savedmodel(endpoints, serving[0][2], target)
-        for way, model, specs in serving:
-            written.append((target, way or "serving_default", _run_savedmodel, model, specs))
+        signatures = [("serving_default", serving[0][1])]
+        if several:
+            signatures += [(chosen.name, model_) for chosen, model_, _ in serving]
+        _write_savedmodel(signatures, serving[0][2], target)
+        for chosen, model_, specs in serving:
+            signature = chosen.name if several else "serving_default"
+            written.append((target, signature, _run_savedmodel, model_, specs, chosen))
     else:
         extension, writer, runner = {
             "onnx": (".onnx", lambda m, sp, t: _write_onnx(m, sp, t, opset), _run_onnx),
             "litert": (".tflite", _write_litert, _run_litert),
         }[format]
-        for way, model, specs in serving:
-            stem = f"{name}_{way}" if two_way else name
+        for chosen, model_, specs in serving:
+            stem = f"{name}_{chosen.name}" if several else name
             target = os.path.join(path, stem + extension)
             path_under(path, stem + extension)  # raises if it resolves outside `path`
-            writer(model, specs, target)
-            written.append((target, "serving_default", runner, model, specs))
+            writer(model_, specs, target)
+            written.append((target, "serving_default", runner, model_, specs, chosen))
 
     results = []
-    for target, signature, runner, model, specs in written:
+    for target, signature, runner, model_, specs, chosen in written:
         max_abs_diff = None
         if verify:
-            max_abs_diff = _verify(target, signature, runner, model, specs, format, uint8, atol,
-                                   getattr(model_or_preset, "num_classes", None))
+            max_abs_diff = _verify(target, signature, runner, model_, specs, format, uint8, atol,
+                                   chosen.num_classes)
         results.append(ExportResult(target, format, [spec.name for spec in specs], OUTPUT_NAME,
                                     max_abs_diff, signature))
     return results if len(results) > 1 else results[0]

@@ -12,6 +12,12 @@ from PIL import Image
 
 import kerasgan
 from kerasgan import cli
+from kerasgan.cli._common import is_start_up_noise
+from kerasgan.models import registry
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Sizes that build every recipe in a second or two (each recipe takes those it has).
+TINY = {"image_size": 32, "base_filters": 4, "latent_dim": 8, "bottleneck_dim": 16}
 
 
 def test_list_prints_the_zoo_table_and_every_recipe(capsys):
@@ -39,14 +45,31 @@ def test_info_shows_the_card(capsys):
     assert json.loads(capsys.readouterr().out)["weights"] is None
 
 
-def test_train_writes_model_samples_and_history(tmp_path):
+def test_train_writes_model_samples_and_history(tmp_path, capsys):
     out = tmp_path / "run"
-    code = cli.main([
-        "train", "wgan_gp", "--image-size", "32", "--base-filters", "4", "--latent-dim", "8",
-        "--batch-size", "8", "--epochs", "2", "--num-examples", "16", "--out", str(out),
-    ])
+    flags = ["train", "wgan_gp", "--image-size", "32", "--base-filters", "4", "--latent-dim",
+             "8", "--batch-size", "8", "--num-examples", "16", "--out", str(out)]
+    # Common flags of every recipe reach the optimizers (the recipe's D rate is 1e-4).
+    assert registry.compile_settings("wgan_gp")["d_optimizer"]["config"]["learning_rate"] == 1e-4
+    code = cli.main([*flags, "--epochs", "2", "--d-learning-rate", "3e-4", "--g-beta-1", "0.2"])
     assert code == 0
     model = keras.saving.load_model(out / "model.keras")
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    assert float(model.g_optimizer.beta_1) == pytest.approx(0.2)
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)  # the recipe's
+    run = json.loads((out / "run.json").read_text())
+    assert run["recipe"] == "wgan_gp" and run["training"]["recipe"] == "wgan_gp"
+    # Every value set, and the defaults it resolved, recorded with the run (and its card).
+    assert run["settings"]["recipe_arguments"] == {
+        "image_size": 32, "channels": 3, "base_filters": 4, "latent_dim": 8,
+        "d_learning_rate": 3e-4, "g_beta_1": 0.2}
+    assert run["training"]["compile"]["d_optimizer"]["config"]["learning_rate"] == (
+        pytest.approx(3e-4))
+    # Resuming with another value of a recipe argument is refused, as other settings are.
+    capsys.readouterr()
+    assert cli.main([*flags, "--epochs", "3", "--d-learning-rate", "1e-4"]) == 2
+    err = capsys.readouterr().err
+    assert "was trained with d_learning_rate=0.0003; resuming with d_learning_rate=0.0001" in err
     assert int(model.g_optimizer.iterations.numpy()) == 4  # 2 epochs x 2 steps
     samples = sorted(os.listdir(out / "samples"))
     assert len(samples) == 2 and all(name.endswith(".png") for name in samples)
@@ -260,7 +283,8 @@ def test_pix2pix_recipe_trains_with_decay_and_translates_files_and_folders(tmp_p
     assert "--input and --grid apply to image-to-image models" in capsys.readouterr().err
     assert cli.main(["export", str(run), "--direction", "b_to_a", "--out",
                      str(tmp_path / "e")]) == 2
-    assert "--direction applies to CycleGAN models" in capsys.readouterr().err
+    assert ("--direction applies to models with several serving endpoints; "
+            f"{str(run)!r} has one (serving_default)") in capsys.readouterr().err
     for command in (["evaluate", str(run)], ["interpolate", str(run)],
                     ["invert", str(run), "--image", str(tmp_path / "one.png")]):
         assert cli.main(command) == 2
@@ -293,7 +317,9 @@ def test_cyclegan_recipe_exports_both_directions_and_samples_one(tmp_path, capsy
     assert not np.array_equal(np.asarray(Image.open(tmp_path / "a_to_b.png")),
                               np.asarray(Image.open(tmp_path / "b_to_a.png")))
     capsys.readouterr()
-    assert cli.main(["train", "cyclegan", "--latent-dim", "8", "--out", str(tmp_path / "x")]) == 2
+    with pytest.raises(SystemExit) as refused:  # a flag of other recipes: an argparse error
+        cli.main(["train", "cyclegan", "--latent-dim", "8", "--out", str(tmp_path / "x")])
+    assert refused.value.code == 2
     assert "--latent-dim does not apply" in capsys.readouterr().err
 
 
@@ -334,3 +360,184 @@ def test_init_weights_starts_from_another_run_of_the_same_architecture(tmp_path,
     assert cli.main(["train", "dcgan", "--base-filters", "8", *flags, "--init-weights",
                      str(first), "--out", str(tmp_path / "third")]) == 2
     assert "the architectures must be the same" in capsys.readouterr().err
+
+
+def _recipe_table(out):
+    """{name: cells} of the recipe table `kerasgan list` prints."""
+    table = out[out.index("Training recipes"):].splitlines()[1:]
+    return {row[0]: row for row in (line.split(None, 5) for line in table
+                                     if line.startswith("  "))}
+
+
+def test_list_agrees_with_each_recipes_real_compile_settings(capsys):
+    assert cli.main(["list"]) == 0
+    rows = _recipe_table(capsys.readouterr().out)
+    recipes = registry.list_recipes()
+    assert len(recipes) >= 12 and {"sagan", "biggan", "pix2pix"} <= set(rows)
+    # The two the hand-written table got wrong: both train with the hinge loss, BigGAN 2 D steps.
+    assert rows["sagan"][3:5] == ["hinge", "d_steps=1"]
+    assert rows["biggan"][3:5] == ["hinge", "d_steps=2"]
+    for recipe in recipes:
+        names = {argument.name for argument in recipe.all_arguments}
+        classes = 3 if recipe.task == "class-conditional" else None
+        gan = registry.build(recipe.name, num_classes=classes,
+                             **{k: v for k, v in TINY.items() if k in names})
+        compiled = gan.get_compile_config()
+        assert rows[recipe.name][1:5] == [recipe.family, recipe.task, compiled["loss"],
+                                          f"d_steps={compiled['d_steps']}"], recipe.name
+        assert rows[recipe.name][5] == recipe.description
+        settings = registry.compile_settings(recipe)
+        assert (settings["loss"], settings["d_steps"]) == (compiled["loss"],
+                                                           compiled["d_steps"]), recipe.name
+        for side in ("g_optimizer", "d_optimizer"):
+            expected, got = settings[side]["config"], compiled[side]["config"]
+            assert compiled[side]["class_name"] == settings[side]["class_name"], recipe.name
+            for key, value in expected.items():
+                assert got[key] == pytest.approx(value, rel=1e-6), (recipe.name, side, key)
+        for alias in recipe.aliases:
+            assert rows[alias][1:] == ["alias", "of", recipe.name]
+
+
+def _help(capsys, *argv):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", *argv, "--help"])
+    assert info.value.code == 0
+    return capsys.readouterr().out
+
+
+RUN_FLAGS = ("--data", "--epochs", "--batch-size", "--steps-per-epoch", "--num-examples",
+             "--strategy", "--precision", "--seed", "--sample-every", "--tensorboard",
+             "--init-weights", "--out")
+
+
+def test_train_recipe_help_lists_the_recipes_own_flags(capsys):
+    paired = _help(capsys, "pix2pix")
+    for option in (*RUN_FLAGS, "--jitter, --no-jitter", "--direction {AtoB,BtoA}",
+                   "--d-layers", "--l1-weight", "--image-size", "--base-filters",
+                   "--d-learning-rate", "--g-beta-1", "--loss", "--d-steps", "--ema-decay"):
+        assert option in paired, option
+    assert "(default: on)" in " ".join(paired.split())
+    assert "(default: AtoB)" in " ".join(paired.split())
+    assert "--latent-dim" not in paired and "--attention-resolution" not in paired
+    latent = _help(capsys, "dcgan")
+    for option in (*RUN_FLAGS, "--latent-dim", "--image-size", "--channels {1,3}"):
+        assert option in latent, option
+    assert "--jitter" not in latent and "--direction" not in latent
+    assert "--attention-resolution" in _help(capsys, "sagan")
+    # No target: the run's flags only; a zoo entry: its recipe's data options too.
+    general = _help(capsys)
+    assert all(option in general for option in RUN_FLAGS)
+    assert "--image-size" not in general and "--jitter" not in general
+    entry = _help(capsys, "pix2pix_facades_256")
+    assert "--direction {AtoB,BtoA}" in entry and "--jitter" in entry
+    assert "--image-size" not in entry and "--d-learning-rate" not in entry
+
+
+@pytest.mark.parametrize("argv, option, recipe", [
+    (["dcgan", "--jitter"], "--jitter", "dcgan"),
+    (["dcgan", "--no-jitter"], "--no-jitter", "dcgan"),
+    (["nsgan", "--direction", "BtoA"], "--direction", "dcgan"),
+    (["pix2pix", "--latent-dim=8"], "--latent-dim", "pix2pix"),
+    (["cgan", "--image-size", "32", "--attention-resolution", "8"], "--attention-resolution",
+     "cgan"),
+])
+def test_a_flag_that_does_not_apply_to_the_recipe_is_an_argparse_error(argv, option, recipe,
+                                                                       capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert f"{option} does not apply to the recipe {recipe!r}" in err
+    assert f"kerasgan train {argv[0]} --help" in err
+
+
+def test_settings_of_recipes_are_refused_for_a_zoo_entry(tmp_path, capsys):
+    assert cli.main(["train", "dcgan_shapes_32", "--d-learning-rate", "1e-3", "--ema-decay",
+                     "0.9", "--out", str(tmp_path / "r")]) == 2
+    assert "--d-learning-rate, --ema-decay apply to recipes only" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_paired_entry_trains_with_its_recipes_data_options_and_decay(tmp_path, capsys):
+    gan = registry.build("pix2pix", image_size=16, base_filters=4)
+    card = {"training": {"recipe": "pix2pix", "epochs": 2, "settings": {
+        "data": "shapes", "batch_size": 4, "num_examples": 8, "seed": 0,
+        "precision": "float32", "jitter": True}}}  # a card written before recipe_arguments
+    entry = kerasgan.save_to_preset(gan, tmp_path / "p2p", card=card)
+    run = tmp_path / "run"
+    assert cli.main(["train", entry, "--no-jitter", "--direction", "BtoA", "--no-tensorboard",
+                     "--out", str(run)]) == 0
+    # 2 steps per epoch, 2 epochs: the recipe's linear decay over this run's 4 steps.
+    assert "constant for 2 steps, then linearly to 0 at step 4" in capsys.readouterr().out
+    model = keras.saving.load_model(run / "model.keras")
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+    settings = json.loads((run / "run.json").read_text())["settings"]
+    assert settings["recipe_arguments"] == {"jitter": False, "direction": "BtoA"}
+    assert "jitter" not in settings
+
+
+def test_start_up_lines_of_tensorflow_are_recognized():
+    measured = [  # what `import tensorflow` printed on this machine (TF 2.21)
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+        "I0000 00:00:1796196126.498392   21908 port.cc:153] oneDNN custom operations are on. "
+        "You may see slightly different numerical results.",
+        "I0000 00:00:1796196126.498890   21908 cudart_stub.cc:31] Could not find cuda drivers on "
+        "your machine, GPU will not be used.",
+        "E0000 00:00:1796196126.607787   21908 cuda_driver.cc:152] failed call to cuInit: "
+        "UNKNOWN ERROR (303)",
+        "To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild "
+        "TensorFlow with the appropriate compiler flags.",
+    ]
+    assert all(is_start_up_noise(line) for line in measured)
+    for line in ("kerasgan train: error: No such config file: 'x.json'",
+                 "UserWarning: something the user should see", ""):
+        assert not is_start_up_noise(line)
+
+
+def _console_script(tmp_path, body="import sys\nfrom kerasgan.cli import main\nsys.exit(main())\n"):
+    script = tmp_path / "kerasgan"  # named like the console script pip generates
+    script.write_text(body)
+    return script
+
+
+def _clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "KERASGAN_DEBUG", "PYTHONWARNINGS")}
+    return {**env, "PYTHONPATH": REPO_ROOT, **extra}
+
+
+def test_kerasgan_list_writes_nothing_on_stderr(tmp_path):
+    proc = subprocess.run([sys.executable, str(_console_script(tmp_path)), "list"],
+                          env=_clean_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0
+    assert proc.stderr == ""
+    assert "Training recipes" in proc.stdout and "  pix2pix " in proc.stdout
+
+
+def test_help_builds_every_parser_without_tensorflow(tmp_path):
+    body = ("import sys, time\n"
+            "start = time.perf_counter()\n"
+            "from kerasgan.cli import build_parser\n"
+            "try:\n"
+            "    build_parser().parse_args(sys.argv[1:])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('seconds', time.perf_counter() - start, 'tensorflow' in sys.modules,\n"
+            "      'keras' in sys.modules)\n")
+    script = _console_script(tmp_path, body)
+    for argv in (["--help"], ["train", "--help"], ["sample", "--help"], ["export", "--help"]):
+        proc = subprocess.run([sys.executable, str(script), *argv], env=_clean_env(),
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        *_, seconds, tensorflow, keras_ = proc.stdout.splitlines()[-1].split()
+        print(f"kerasgan {' '.join(argv)}: parser and help in {float(seconds):.3f} s")
+        assert (tensorflow, keras_) == ("False", "False"), argv
+    # `python -m kerasgan.cli --help` imports no TensorFlow either.
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "kerasgan.cli", "--help"],
+                          env=_clean_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "COMMAND" in proc.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")]
+    assert "kerasgan.cli" in imported
+    assert not [m for m in imported if m.split(".")[0] in ("tensorflow", "keras")]

@@ -242,6 +242,55 @@ def test_kerasgan_export_is_the_function(tmp_path, gan):
     assert result.path.endswith("f.onnx") and result.max_abs_diff is None
 
 
+@pytest.fixture(scope="module")
+def two_way():
+    """A tiny two-domain translation model: two serving endpoints, a_to_b and b_to_a."""
+    from kerasgan.models import registry
+
+    keras.mixed_precision.set_global_policy("float32")
+    gan = registry.build("cyclegan", image_size=16, base_filters=2, num_blocks=1)
+    for attribute in ("generator", "generator_ba"):  # the directions differ visibly
+        _randomize(getattr(gan, attribute), 3 if attribute == "generator" else 4)
+    return gan
+
+
+def test_an_endpoint_exports_alone_and_direction_is_its_alias(two_way, tmp_path):
+    assert [e.name for e in two_way.serving_endpoints()] == ["a_to_b", "b_to_a"]
+    result = export(two_way, str(tmp_path), name="cg", endpoint="b_to_a")
+    assert result.signature == "b_to_a" and result.input_names == ["image"]
+    assert result.max_abs_diff <= 1e-4
+    loaded = tf.saved_model.load(result.path)
+    assert set(loaded.signatures) == {"serving_default", "b_to_a"}
+    image = np.tanh(np.random.default_rng(0).normal(size=(2, 16, 16, 3))).astype(np.float32)
+    served = loaded.signatures["serving_default"](image=tf.constant(image))["images"].numpy()
+    np.testing.assert_allclose(served, two_way.translate(image, endpoint="b_to_a"), atol=1e-5)
+    assert np.abs(served - two_way.translate(image, endpoint="a_to_b")).max() > 0.05
+    again = export(two_way, str(tmp_path), name="cg", version=2, direction="b_to_a",
+                   verify=False)
+    assert again.signature == "b_to_a" and again.path.endswith(os.path.join("cg", "2"))
+
+
+def test_endpoint_errors(two_way, gan, tmp_path):
+    with pytest.raises(ValueError, match=r"`endpoint` must be one of \['a_to_b', 'b_to_a'\] "
+                                         r"for a CycleGAN\. Received: endpoint='sideways'"):
+        export(two_way, str(tmp_path), endpoint="sideways")
+    with pytest.raises(ValueError, match=r"`direction` is another name of `endpoint`"):
+        export(two_way, str(tmp_path), endpoint="a_to_b", direction="b_to_a")
+    with pytest.raises(ValueError, match=r"truncation=True applies to generators of normal "
+                                         r"latents\. Received: CycleGAN \(endpoint 'a_to_b'\)"):
+        export(two_way, str(tmp_path), truncation=True)
+    with pytest.raises(ValueError, match=r"must be one of \['serving_default'\]"):
+        export(gan, str(tmp_path), direction="b_to_a")
+    from kerasgan.models import GAN
+    from tests.helpers import tiny_networks
+
+    uniform = GAN(*tiny_networks(), latent_distribution="uniform")
+    with pytest.raises(ValueError, match=r"applies to generators of normal latents\. "
+                                         r"Received: GAN \(endpoint 'serving_default'\)"):
+        export(uniform, str(tmp_path), truncation=True)
+    assert not os.listdir(tmp_path)  # refused before anything was written
+
+
 def _files_under(root):
     return sorted(os.path.relpath(os.path.join(folder, name), root)
                   for folder, dirs, names in os.walk(root) for name in names + dirs)

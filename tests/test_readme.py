@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from kerasgan import cli, presets
-from kerasgan.models.dcgan.dcgan_recipes import RECIPE_ALIASES, RECIPES
+from kerasgan.models import registry
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8").read()
@@ -80,9 +80,7 @@ def test_every_readme_command_parses_and_names_real_targets():
         args = parser.parse_args(argv)  # exits (fails the test) on a wrong flag
         target = getattr(args, "target", None) or getattr(args, "model", None)
         if target is not None:
-            recipes = (set(RECIPES) | set(RECIPE_ALIASES) | set(cli.CONDITIONAL_RECIPES)
-                       | set(cli.TRANSLATION_RECIPES))
-            assert target in entries or target in recipes, argv
+            assert target in entries or target in registry.recipe_names(), argv
 
 
 def _short(argv):

@@ -17,7 +17,12 @@ def before_after(inputs, outputs, pairs_per_row=4):
 
 
 class _FixedNoiseSamples(keras.callbacks.Callback):
-    """Draws latents once and renders them every `every_n_epochs` epochs."""
+    """Fixes the model's inputs once and renders them every `every_n_epochs` epochs.
+
+    The inputs are `latents` when given, else `model.example_inputs(num_samples,
+    seed)` (the model protocol): latents for a generator of latents, input images
+    for an image-to-image model, whose grid shows each input beside its output.
+    """
 
     def __init__(self, every_n_epochs=1, num_samples=64, latents=None, seed=0, use_ema=True):
         super().__init__()
@@ -37,24 +42,21 @@ class _FixedNoiseSamples(keras.callbacks.Callback):
         self.last_written_epoch = None
 
     def fixed_latents(self):
+        """The fixed inputs (drawn from the model's `example_inputs` on first use)."""
         if self.latents is None:
-            rng = np.random.default_rng(self.seed)
-            shape = (self.num_samples, self.model.latent_dim)
-            if getattr(self.model, "latent_distribution", "normal") == "uniform":
-                self.latents = rng.uniform(-1.0, 1.0, shape).astype(np.float32)
-            else:
-                self.latents = rng.standard_normal(shape).astype(np.float32)
+            self.latents = np.asarray(self.model.example_inputs(self.num_samples, self.seed),
+                                      np.float32)
         return self.latents
 
     def sample_grid(self):
-        if getattr(self.model, "translation", False):
-            if self.latents is None:
-                raise ValueError(f"{type(self).__name__} on an image-to-image model needs fixed "
-                                 "input images: pass them as `latents`.")
-            images, grid = before_after(self.latents, self.model.translate(self.latents))
+        from kerasgan.data.tasks import IMAGE_TO_IMAGE_TASKS
+
+        inputs = self.fixed_latents()
+        outputs = self.model.generate(inputs, use_ema=self.use_ema)
+        if self.model.task in IMAGE_TO_IMAGE_TASKS:
+            images, grid = before_after(inputs, outputs)
             return make_grid(images, **grid)
-        images = self.model.generate(self.fixed_latents(), use_ema=self.use_ema)
-        return make_grid(images)
+        return make_grid(outputs)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:
@@ -68,16 +70,17 @@ class _FixedNoiseSamples(keras.callbacks.Callback):
 class SampleGrid(_FixedNoiseSamples):
     """Writes a PNG grid of samples from fixed noise every `every_n_epochs` epochs.
 
-    The noise is drawn once, so successive grids show the same latents as
-    training goes on. The EMA generator is used where the model has one. For
-    an image-to-image model, `latents` are fixed input images, and the grid
-    shows each beside its translation.
+    The noise is drawn once (the model's `example_inputs`), so successive grids
+    show the same latents as training goes on. The EMA generator is used where
+    the model has one. For an image-to-image model, `latents` are fixed input
+    images (e.g. a batch of the data), and the grid shows each beside its
+    translation.
 
     Args:
         out_dir: folder of the PNG files (created if missing).
         every_n_epochs: write after every N-th epoch.
         num_samples: number of samples (ignored when `latents` is given).
-        latents: an explicit array of latents.
+        latents: an explicit array of latents (image-to-image models: of input images).
         seed: seeds the fixed latents.
         use_ema: sample the EMA generator where one exists.
         filename: pattern with `{epoch}` (one-indexed, as Keras logs count).

@@ -81,13 +81,12 @@ def _extractor_id(extractor):
 
 
 def _features_and_probabilities(extractor, images, want_probabilities):
-    if want_probabilities and hasattr(extractor, "features_and_probabilities"):
+    from kerasgan.metrics.inception import InceptionExtractor
+
+    if want_probabilities and isinstance(extractor, InceptionExtractor):  # one pass for both
         features, probabilities = extractor.features_and_probabilities(images)
         return np.asarray(features, np.float64), probabilities
-    if hasattr(extractor, "pool_features"):  # InceptionV3
-        features = extractor.pool_features(images)
-    else:
-        features = extractor.features(images)
+    features = extractor.features(images)  # InceptionV3: its pool features
     probabilities = extractor.probabilities(images) if want_probabilities else None
     return np.asarray(features, np.float64), probabilities
 
@@ -267,8 +266,8 @@ def generated_batches(model, num_samples, *, seed=0, batch_size=100, labels=None
                       truncation=None, use_ema=True):
     """Yields `(images, labels)` chunks of `num_samples` generated images (labels or None)."""
     z = _latents(model, num_samples, seed, truncation)
-    label_array = model._generation_labels(labels, num_samples) if model.conditional else None
-    if labels is not None and not model.conditional:
+    label_array = model._generation_labels(labels, num_samples) if model.num_classes else None
+    if labels is not None and not model.num_classes:
         raise ValueError("`labels` were given for an unconditional model.")
     for start in range(0, num_samples, batch_size):
         stop = min(start + batch_size, num_samples)
@@ -297,7 +296,7 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
         extractor_weights: a local weights file for the extractor.
         seed: seeds the latents (and nothing else).
         data_seed: seeds the real data.
-        labels: for conditional models, a class for every sample (default:
+        labels: for class-conditional models, a class for every sample (default:
             sample i gets class i mod the number of classes).
         truncation: sample latents with the truncation trick at this threshold.
         progress: show a progress bar (stdout).
@@ -316,7 +315,7 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
     defaulted = reference_samples is None
     if not defaulted:
         reference_samples = _check_sample_count("reference_samples", reference_samples)
-    if "accuracy" in names and not model.conditional:
+    if "accuracy" in names and not model.num_classes:
         raise ValueError("`accuracy` measures class-conditional models; this model has "
                          "num_classes=None.")
     if isinstance(extractor, str) or extractor is None:
@@ -329,7 +328,9 @@ def evaluate(model, metrics=("fsd",), *, data="shapes", num_samples=10_000,
         extractor = get_extractor(extractor_name, extractor_weights)
     classifier = None
     if "accuracy" in names:
-        classifier = extractor if hasattr(extractor, "class_accuracy") else get_extractor(
+        from kerasgan.metrics.domain import ShapesExtractor
+
+        classifier = extractor if isinstance(extractor, ShapesExtractor) else get_extractor(
             "shapes")
     reference_samples = num_samples if defaulted else reference_samples
     image_size = int(model.generator.outputs[0].shape[1])

@@ -238,6 +238,10 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"initial_learning_rate": self.initial_learning_rate,
                 "constant_steps": self.constant_steps, "decay_steps": self.decay_steps}
 
+    def __str__(self):
+        return (f"{self.initial_learning_rate:g}, constant for {self.constant_steps} steps, then "
+                f"linearly to 0 at step {self.constant_steps + self.decay_steps}")
+
 
 def translation_optimizers(learning_rate=2e-4, constant_steps=None, decay_steps=None):
     """The official optimizers: Adam(2e-4, beta_1=0.5) for G and D, with the linear decay
@@ -250,14 +254,20 @@ def translation_optimizers(learning_rate=2e-4, constant_steps=None, decay_steps=
 
 def linear_decay_schedule(settings, total_steps):
     """A recipe schedule: both optimizers at their base rate for the first half of the run,
-    then linearly to 0 at its last step (the official `lr_policy="linear"`, per step)."""
+    then linearly to 0 at its last step (the official `lr_policy="linear"`, per step).
+
+    A rate that is already a `LinearDecay` (the compile config of an earlier run)
+    starts again from its base rate over `total_steps`; another schedule is kept."""
     settings = dict(settings)
     constant = total_steps // 2
     for key in ("g_optimizer", "d_optimizer"):
         optimizer = {**settings[key], "config": dict(settings[key].get("config", {}))}
         rate = optimizer["config"].get("learning_rate", 2e-4)
-        if isinstance(rate, dict):  # already scheduled
-            continue
+        if isinstance(rate, dict):
+            rate = keras.saving.deserialize_keras_object(rate)
+            if not isinstance(rate, LinearDecay):
+                continue
+            rate = rate.initial_learning_rate
         optimizer["config"]["learning_rate"] = keras.saving.serialize_keras_object(
             LinearDecay(float(rate), constant_steps=constant,
                         decay_steps=max(1, total_steps - constant)))

@@ -58,3 +58,26 @@ def test_argument_validation(tmp_path):
         SampleGrid(out_dir=tmp_path, num_samples=0)
     SampleGrid(out_dir=tmp_path / "new" / "dir")
     assert (tmp_path / "new" / "dir").is_dir()
+
+
+def test_fixed_inputs_are_the_models_example_inputs(tmp_path):
+    gan = tiny_gan(latent_distribution="uniform")
+    callback = SampleGrid(out_dir=tmp_path, num_samples=5, seed=7)
+    callback.set_model(gan)
+    np.testing.assert_array_equal(callback.fixed_latents(), gan.example_inputs(5, seed=7))
+    assert callback.fixed_latents().min() >= -1.0  # uniform latents, as the model draws them
+
+
+def test_an_image_to_image_grid_shows_each_input_beside_its_output(tmp_path):
+    from kerasgan.models import registry
+    from kerasgan.utils.images import to_uint8
+
+    gan = registry.build("pix2pix", image_size=16, base_filters=4)
+    callback = SampleGrid(out_dir=tmp_path, num_samples=3, seed=1)  # no inputs given
+    callback.set_model(gan)
+    grid = callback.sample_grid()
+    # 3 (input, output) pairs in one row of 6 tiles of 16 px, padding 2.
+    assert grid.shape == (16 + 4, 6 * 18 + 2, 3)
+    inputs = gan.example_inputs(3, seed=1)
+    np.testing.assert_array_equal(grid[2:18, 2:18], to_uint8(inputs)[0])
+    np.testing.assert_array_equal(grid[2:18, 20:36], to_uint8(gan.translate(inputs))[0])

@@ -1,0 +1,7 @@
+"""`python -m kerasgan.cli ...`: the `kerasgan` command."""
+
+import sys
+
+from kerasgan.cli import main
+
+sys.exit(main())
