@@ -90,6 +90,8 @@ MANIFEST = "checkpoint.json"
 PAUSE_ENV = "KERASGAN_TEST_CHECKPOINT_PAUSE"
 PAUSE_SECONDS_ENV = "KERASGAN_TEST_CHECKPOINT_PAUSE_SECONDS"
 PAUSE_STAGES = ("weights", "metadata", "manifest", "cleanup")
+# Stages of the files `kerasgan train` writes beside the checkpoints (`test_pause`).
+RUN_PAUSE_STAGES = ("model", "run")
 
 _METADATA_NAME = re.compile(r"^ckpt-(\d+)\.json$")
 _WEIGHTS_NAME = re.compile(r"^ckpt-(\d+)\.weights\.h5$")
@@ -357,10 +359,27 @@ def _pause_spec():
     if not spec:
         return None
     stage, _, step = spec.partition(":")
-    if stage not in PAUSE_STAGES or (step and not step.isdigit()):
-        raise ValueError(f"{PAUSE_ENV} must be one of {PAUSE_STAGES}, optionally followed by "
+    if stage not in PAUSE_STAGES + RUN_PAUSE_STAGES or (step and not step.isdigit()):
+        raise ValueError(f"{PAUSE_ENV} must be one of {PAUSE_STAGES + RUN_PAUSE_STAGES}, "
+                         "optionally followed by "
                          f"':<global step>'. Received: {spec!r}")
     return stage, int(step) if step else None
+
+
+def test_pause(stage, directory, step=None):
+    """The test-only pause hook for a write outside the checkpoint (see the module's
+    docstring): with `KERASGAN_TEST_CHECKPOINT_PAUSE=<stage>` (a stage of
+    `RUN_PAUSE_STAGES`), writes `<directory>/.paused-<stage>` and sleeps, so a kill drill
+    can SIGKILL the process while that file is half written. A no-op otherwise."""
+    spec = _pause_spec()
+    if spec is None or spec[0] != stage or (spec[1] is not None and spec[1] != step):
+        return
+    marker = os.path.join(directory, f".paused-{stage}")
+    with open(marker, "w") as f:
+        f.write(f"{os.getpid()} {step}\n")
+        f.flush()
+        os.fsync(f.fileno())
+    time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
 
 
 # ------------------------------------------------------------------ callback

@@ -226,3 +226,35 @@ def choose_endpoint(model, name, what):
 
 def make_parent_folder(path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+def write_atomically(path, write, stage=None, suffix=""):
+    """Writes `path` through `write(temporary_path)`, then renames it into place.
+
+    The temporary file sits in the same folder (so the rename is atomic),
+    is fsynced, and is removed if `write` fails: a process killed at any
+    moment leaves either the old file or the new one, never a partial file.
+    `stage` names the write for the test-only pause hook of kill drills
+    (`kerasgan.callbacks.checkpoint.test_pause`).
+    """
+    from kerasgan.callbacks.checkpoint import test_pause
+
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.basename(path)
+    tmp = os.path.join(folder, f".{base}.{os.getpid()}.tmp{suffix}")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        if stage is not None:
+            test_pause(stage, folder)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -13,7 +13,10 @@ import copy
 import dataclasses
 import json
 import os
+import re
+import shutil
 import sys
+import tempfile
 
 from kerasgan.cli._common import (
     RUN_FILE,
@@ -26,6 +29,7 @@ from kerasgan.cli._common import (
     load_model,
     positive_int,
     read_json_file,
+    write_atomically,
 )
 
 NEEDS_TENSORFLOW = True
@@ -81,6 +85,13 @@ def _add_run_flags(parser):
                      help="start from the weights of MODEL (a zoo entry, preset folder, run "
                      "folder or .keras file of the same architecture) instead of random ones; "
                      "optimizer state starts fresh")
+    run.add_argument("--save-every-steps", type=positive_int, default=None, metavar="N",
+                     help="write a crash-safe checkpoint every N steps, so a killed run loses "
+                     "at most N steps (default: every --save-every-seconds, and at each "
+                     "epoch's end)")
+    run.add_argument("--save-every-seconds", type=positive_int, default=600, metavar="S",
+                     help="without --save-every-steps, write a checkpoint every S seconds of "
+                     "training (default 600)")
     run.add_argument("--out", default=None, help="output folder (default: runs/TARGET)")
     return run.actions
 
@@ -441,9 +452,7 @@ def _fixed_inputs(gan, spec, settings, pipeline):
 def run(args):
     import keras
 
-    from kerasgan import callbacks as gan_callbacks
-    from kerasgan.data import load_for_task
-    from kerasgan.models import registry
+    from kerasgan.callbacks.checkpoint import is_chief
 
     target = resolve_target(args.target)
     if target.kind != "recipe" and args.fixed_flags:
@@ -479,73 +488,134 @@ def run(args):
               f"greater than {done} to train on.")
         return 0
 
-    os.makedirs(out, exist_ok=True)
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(settings["seed"])
     strategy = _make_strategy(args.strategy)
-    resumed = bool(previous and done and os.path.isfile(model_path))
+    chief = is_chief(strategy)
+    # Only the chief writes the run folder; other workers write to a temporary one.
+    folder = out if chief else tempfile.mkdtemp(prefix="kerasgan-worker-")
+    os.makedirs(folder, exist_ok=True)
+    try:
+        return _train(args, target, arguments, settings, epochs, previous, out, folder,
+                      strategy)
+    finally:
+        if not chief:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _atomic_json(path, value):
+    write_atomically(path, lambda tmp: _dump_json(tmp, value), stage="run")
+
+
+def _dump_json(path, value):
+    with open(path, "w") as f:
+        json.dump(value, f, indent=2)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _save_model(gan, path):
+    """`gan.save(path)`, written to a temporary file and renamed: never a partial file."""
+    write_atomically(path, gan.save, stage="model", suffix=".keras")
+
+
+def _epoch_model(path):
+    """A callback keeping `checkpoint.keras` (the model after the last finished epoch),
+    written atomically."""
+    import keras
+
+    class EpochModel(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            _save_model(self.model, path)
+
+    return EpochModel()
+
+
+def _train(args, target, arguments, settings, epochs, previous, out, folder, strategy):
+    import keras
+
+    from kerasgan import callbacks as gan_callbacks
+    from kerasgan.callbacks.checkpoint import CheckpointState, CrashSafeCheckpoint, resume_fit
+    from kerasgan.data import batches_per_pass, load_for_task
+    from kerasgan.models import registry
+
+    model_path = os.path.join(folder, "model.keras")
+    _remove_stale_temporaries(folder)
+    checkpoint = CrashSafeCheckpoint(
+        os.path.join(out, "checkpoints"), save_every_steps=args.save_every_steps,
+        save_every_seconds=None if args.save_every_steps else args.save_every_seconds,
+        restore_on_train_begin=False)
     with strategy.scope():
-        if resumed:
-            gan = load_keras_file(model_path)
-            print(f"Resuming {args.target} from {model_path} at epoch {done}.")
-        else:
-            done = 0
-            gan = _build(target, arguments, settings)
-            if args.init_weights:
-                _init_weights(gan, args.init_weights)
-                settings["init_weights"] = args.init_weights
+        gan = _build(target, arguments, settings)
+        if not previous and args.init_weights:
+            _init_weights(gan, args.init_weights)
+            settings["init_weights"] = args.init_weights
 
     pipeline = dict(gan.data_requirements())
     if target.recipe is not None:
         pipeline.update(registry.data_options(target.recipe, arguments))
     if settings.get("num_examples") is not None:
         pipeline["num_examples"] = settings["num_examples"]
-    dataset = load_for_task(gan.task, settings["data"], batch_size=settings["batch_size"],
-                            seed=settings["seed"], **pipeline)
+
+    def stream(start_batch):
+        return load_for_task(gan.task, settings["data"], batch_size=settings["batch_size"],
+                             seed=settings["seed"], start_batch=start_batch, **pipeline)
+
+    per_pass = batches_per_pass(stream(0))
+    steps = settings.get("steps_per_epoch") or per_pass
+    if previous and previous.get("steps_per_epoch") not in (None, steps):
+        _refuse_change(out, "steps_per_epoch", previous["steps_per_epoch"], steps)
     fixed_inputs = _fixed_inputs(gan, settings["data"], settings, pipeline)
-    if not resumed:
-        steps = settings.get("steps_per_epoch") or int(dataset.cardinality())
-        scheduled = target.recipe is not None and target.recipe.schedule is not None
-        if scheduled and steps < 1:
-            raise CommandError(
-                f"The recipe {target.recipe.name!r} schedules its learning rate over the run, "
-                f"and the length of --data {settings['data']} is unknown: pass "
-                "--steps-per-epoch N.")
-        with strategy.scope():
-            compile_settings = _compile_settings(target, arguments,
-                                                 steps * epochs if steps > 0 else None)
+    with strategy.scope():
+        if previous and previous.get("training", {}).get("compile"):
+            # The same compile settings (and schedule) as the run's first process.
+            gan.compile_from_config(previous["training"]["compile"])
+        else:
+            compile_settings = _compile_settings(target, arguments, steps * epochs)
             if compile_settings:
                 gan.compile(**compile_settings)
             else:
                 gan.compile()
-        rate = _describe_rate(gan.get_compile_config().get("g_optimizer", {}))
-        if rate is not None:
-            print(f"Learning rate {rate}.")
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(keras.saving.serialize_keras_object(gan), f, indent=2)
+    rate = _describe_rate(gan.get_compile_config().get("g_optimizer", {}))
+    if rate is not None and not previous:
+        print(f"Learning rate {rate}.")
+
+    state = checkpoint.restore(gan)
+    legacy = os.path.join(folder, "model.keras")
+    if state is None and previous and previous.get("epochs_done") and os.path.isfile(legacy):
+        # A run written before crash-safe checkpoints: continue from its last model.
+        gan.set_weights(load_keras_file(legacy).get_weights())
+        done = int(previous["epochs_done"])
+        state = CheckpointState(global_step=done * steps, epoch=done, step_in_epoch=0,
+                                history=_read_history(folder), path=legacy,
+                                steps_per_epoch=steps)
+    if state is not None:
+        print(f"Resuming {args.target} from {state.path} at epoch {state.epoch + 1}, step "
+              f"{state.step_in_epoch} of {steps} (global step {state.global_step}).")
+    elif previous:
+        print(f"{out} holds no usable checkpoint of {args.target}; training from the start.")
+    _atomic_json(os.path.join(folder, "config.json"), keras.saving.serialize_keras_object(gan))
 
     recipe_name = target.recipe.name if target.recipe is not None else None
 
     def write_run(epochs_done):
-        run = {
+        _atomic_json(os.path.join(folder, RUN_FILE), {
             "target": args.target,
             "recipe": recipe_name,
             "settings": settings,
+            "steps_per_epoch": steps,
             "epochs_done": epochs_done,
             "training": {"recipe": recipe_name, "compile": gan.get_compile_config(),
                          "settings": settings, "epochs": epochs},
-        }
-        tmp = os.path.join(out, RUN_FILE + ".tmp")
-        with open(tmp, "w") as f:
-            json.dump(run, f, indent=2)
-        os.replace(tmp, os.path.join(out, RUN_FILE))
+        })
 
-    write_run(done)
+    write_run(state.epoch if state is not None else 0)
     callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
-        keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoint.keras")),
+        checkpoint,
+        _epoch_model(os.path.join(folder, "checkpoint.keras")),
         gan_callbacks.SampleGrid(
-            out_dir=os.path.join(out, "samples"), every_n_epochs=args.sample_every,
+            out_dir=os.path.join(folder, "samples"), every_n_epochs=args.sample_every,
             seed=settings["seed"], latents=fixed_inputs,
         ),
     ]
@@ -558,25 +628,56 @@ def run(args):
                                    "pip install 'kerasgan[tensorboard]'") from None
             args.tensorboard = False
     if args.tensorboard is not False:
-        log_dir = os.path.join(out, "logs")
+        log_dir = os.path.join(folder, "logs")
         callbacks += [
             keras.callbacks.TensorBoard(log_dir),
             gan_callbacks.TensorBoardImages(log_dir, every_n_epochs=args.sample_every,
                                             latents=fixed_inputs),
         ]
     verbose = 1 if sys.stdout.isatty() else 2
-    history = gan.fit(  # the pipeline shuffles (shuffle=False: no warning that fit would not)
-        dataset, epochs=epochs, initial_epoch=done, steps_per_epoch=settings.get(
-            "steps_per_epoch"), callbacks=callbacks, verbose=verbose, shuffle=False,
-    )
-    gan.save(model_path)
+    with checkpoint.install_preemption_handler():
+        history = resume_fit(gan, stream, epochs, steps, callbacks=callbacks, state=state,
+                             verbose=verbose)
+    history_path = os.path.join(folder, "history.json")
+    if checkpoint.preempted:
+        write_run(checkpoint.state.epoch)
+        _atomic_json(history_path, _plain_history(history.history))
+        print(checkpoint.preemption_message())
+        print(f"Resume with the same command: kerasgan train {args.target} --out {out}")
+        return 0
+    _save_model(gan, model_path)
     write_run(epochs)
-    history_path = os.path.join(out, "history.json")
-    past = read_json_file(history_path) if done and os.path.isfile(history_path) else {}
-    for key, values in history.history.items():
-        past.setdefault(key, []).extend(float(v) for v in values)
-    with open(history_path, "w") as f:
-        json.dump(past, f, indent=2)
+    _atomic_json(history_path, _plain_history(history.history))
     print(f"Saved the trained model to {model_path} and sample grids to "
-          f"{os.path.join(out, 'samples')}")
+          f"{os.path.join(folder, 'samples')}")
     return 0
+
+
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp(\.keras)?$")
+
+
+def _remove_stale_temporaries(folder):
+    """Removes the temporary files that killed processes left (`write_atomically`'s)."""
+    for name in os.listdir(folder):
+        match = _TEMPORARY.match(name)
+        if match and not _alive(int(match.group(1))):
+            os.remove(os.path.join(folder, name))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != 0
+
+
+def _plain_history(history):
+    return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+def _read_history(folder):
+    path = os.path.join(folder, "history.json")
+    return read_json_file(path) if os.path.isfile(path) else {}
