@@ -371,7 +371,10 @@ def test_pause(stage, directory, step=None):
     docstring): with `KERASGAN_TEST_CHECKPOINT_PAUSE=<stage>` (a stage of
     `RUN_PAUSE_STAGES`), writes `<directory>/.paused-<stage>` and sleeps, so a kill drill
     can SIGKILL the process while that file is half written. A no-op otherwise."""
-    spec = _pause_spec()
+    _pause_at(_pause_spec(), stage, directory, step)
+
+
+def _pause_at(spec, stage, directory, step):
     if spec is None or spec[0] != stage or (spec[1] is not None and spec[1] != step):
         return
     marker = os.path.join(directory, f".paused-{stage}")
@@ -744,16 +747,7 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
         return state
 
     def _maybe_pause(self, stage, directory, step):
-        if self._pause is None or self._pause[0] != stage:
-            return
-        if self._pause[1] is not None and self._pause[1] != step:
-            return
-        marker = os.path.join(directory, f".paused-{stage}")
-        with open(marker, "w") as f:
-            f.write(f"{os.getpid()} {step}\n")
-            f.flush()
-            os.fsync(f.fileno())
-        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
+        _pause_at(self._pause, stage, directory, step)
 
     def _write(self, directory, reason):
         if not os.path.isdir(directory):
