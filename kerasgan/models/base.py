@@ -39,6 +39,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgan.distribute import is_multi_worker
 from kerasgan.losses import get_loss
 
 TASKS = ("unconditional", "class-conditional", "paired", "unpaired", "inpainting",
@@ -149,7 +150,10 @@ def apply_gradients(optimizer, grads, variables):
     first replica's local gradients only (it assumes they were all-reduced,
     which happens later, inside the inner optimizer), so another replica's
     overflow is applied as NaN. Here every replica's gradients are made
-    non-finite when any replica's are, so all replicas skip together.
+    non-finite when any replica's are, so all replicas skip together. The
+    count of replicas with non-finite gradients is all-reduced over the
+    replicas of every worker (under `MultiWorkerMirroredStrategy` a worker's
+    local results hold only its own replicas).
     """
     context = tf.distribute.get_replica_context()
     if (
@@ -157,11 +161,9 @@ def apply_gradients(optimizer, grads, variables):
         and context is not None
         and context.num_replicas_in_sync > 1
     ):
-        def all_finite(strategy, local_finite):
-            return tf.reduce_all(tf.stack(strategy.experimental_local_results(local_finite)))
-
-        finite = context.merge_call(all_finite, args=(optimizer.check_finite(grads),))
-        poison = tf.where(finite, 0.0, float("nan"))
+        local_overflow = tf.cast(tf.logical_not(optimizer.check_finite(grads)), tf.float32)
+        overflows = context.all_reduce(tf.distribute.ReduceOp.SUM, local_overflow)
+        poison = tf.where(overflows > 0.0, float("nan"), 0.0)
         grads = [None if g is None else g + tf.cast(poison, g.dtype) for g in grads]
     optimizer.apply(grads, variables)
 
@@ -396,7 +398,30 @@ class AdversarialModel(keras.Model):
         self.step_counter.assign_add(1)
         if self.ema_decay is not None:
             self._update_ema()
-        return self.track(logs)
+        return self._reducible(self.track(logs))
+
+    def _reducible(self, logs):
+        """The logs, shaped for Keras's reduction over replicas.
+
+        Under a multi-worker collective strategy Keras 3.15 reduces the logs
+        with `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars
+        ("Invalid reduction dimension 0 for input with 0 dimensions", Keras
+        issue #72388). There each scalar is returned as shape `[1]`: the mean
+        along axis 0 over every replica is then the all-replica mean scalar,
+        what one process or `MirroredStrategy` report.
+        """
+        if not is_multi_worker(self.distribute_strategy):
+            return logs
+        return {name: tf.reshape(value, [1]) if value.shape.rank == 0 else value
+                for name, value in logs.items()}
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds the model on a first batch it all-reduces outside the replicas; under
+        # a multi-worker strategy that fails on tuple batches. The networks, trackers and
+        # optimizers are built already (`_finish_init`, `compile`): nothing to build.
+        if is_multi_worker(self.distribute_strategy):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def track(self, logs):
         for tracker in self.metrics:
