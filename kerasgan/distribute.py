@@ -59,11 +59,12 @@ def read_tf_config(tf_config=None):
     ...                          "task": {"type": "worker", "index": 1}})
     >>> config["task"]
     {'type': 'worker', 'index': 1}
-    >>> read_tf_config('{"cluster": {"worker": ["127.0.0.1:2222"]}, '
-    ...                '"task": {"type": "worker", "index": 3}}')
-    Traceback (most recent call last):
-    ...
-    kerasgan.distribute.ClusterConfigError: TF_CONFIG: task index 3 is out of range: the cluster has 1 'worker' task (indices 0 to 0). Received: TF_CONFIG='{"cluster": {"worker": ["127.0.0.1:2222"]}, "task": {"type": "worker", "index": 3}}'
+    >>> bad = {"cluster": {"worker": ["127.0.0.1:2222"]}, "task": {"type": "worker", "index": 3}}
+    >>> try:
+    ...     read_tf_config(bad)
+    ... except ClusterConfigError as error:
+    ...     print(str(error).split(". Received")[0])
+    TF_CONFIG: task index 3 is out of range: the cluster has 1 'worker' task (indices 0 to 0)
     """
     source = tf_config if tf_config is not None else os.environ.get(ENVIRONMENT_VARIABLE, "")
     shown = source if isinstance(source, str) else json.dumps(source)
@@ -180,8 +181,8 @@ def local_cluster(num_workers, host="127.0.0.1", ports=None):
     Examples:
 
     >>> configs = local_cluster(2, ports=[23456, 23457])
-    >>> json.dumps(configs[1])
-    '{"cluster": {"worker": ["127.0.0.1:23456", "127.0.0.1:23457"]}, "task": {"type": "worker", "index": 1}}'
+    >>> configs[1]["cluster"], configs[1]["task"]
+    ({'worker': ['127.0.0.1:23456', '127.0.0.1:23457']}, {'type': 'worker', 'index': 1})
     """
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
         raise ValueError(f"`num_workers` must be a positive integer. Received: "

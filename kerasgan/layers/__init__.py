@@ -3,6 +3,7 @@
 from kerasgan.layers import norms
 from kerasgan.layers.channel_wise_dense import ChannelWiseDense
 from kerasgan.layers.conditional_batch_norm import ConditionalBatchNormalization
+from kerasgan.layers.global_batch_dropout import GlobalBatchDropout
 from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
 from kerasgan.layers.held_at_zero import HeldAtZero
 from kerasgan.layers.latent_chunks import LatentChunks
@@ -18,6 +19,7 @@ from kerasgan.layers.test_time_dropout import TestTimeDropout
 __all__ = [
     "ChannelWiseDense",
     "ConditionalBatchNormalization",
+    "GlobalBatchDropout",
     "GlobalSumPooling2D",
     "HeldAtZero",
     "LatentChunks",

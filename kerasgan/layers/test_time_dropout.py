@@ -2,15 +2,18 @@
 
 import keras
 
+from kerasgan.layers.global_batch_dropout import GlobalBatchDropout
+
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class TestTimeDropout(keras.layers.Dropout):
+class TestTimeDropout(GlobalBatchDropout):
     """`keras.layers.Dropout` that drops in inference mode too.
 
     The pix2pix generator's only noise is dropout, and the paper keeps it on
     when sampling (Isola et al., 2017, section 2.2): every call, training or
     not, zeroes each unit with probability `rate` and scales the others by
-    `1 / (1 - rate)`. Arguments as `keras.layers.Dropout`.
+    `1 / (1 - rate)`. In a training step its mask is drawn for the global
+    batch, as `GlobalBatchDropout`'s. Arguments as `keras.layers.Dropout`.
 
     Examples:
 

@@ -40,12 +40,15 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgan.distribute import is_multi_worker
+from kerasgan.layers.global_batch_dropout import step_draws
 from kerasgan.losses import get_loss
 
 TASKS = ("unconditional", "class-conditional", "paired", "unpaired", "inpainting",
          "text-conditional")
 # Offsets that keep the seeded draws of one step apart from each other.
 DRAWS_PER_STEP = 64
+# The draw that seeds the step's dropout masks (`GlobalBatchDropout`); families use 0 to 62.
+DROPOUT_DRAW = DRAWS_PER_STEP - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -394,7 +397,9 @@ class AdversarialModel(keras.Model):
         batch = self.prepare_batch(data)
         for hook in self._step_hooks:
             hook(self, tf.convert_to_tensor(self.step_counter))
-        logs = self.update(batch)
+        # Dropout masks are drawn for the global batch, each replica keeping its rows.
+        with step_draws(self.step_seed(DROPOUT_DRAW), *replica_info()):
+            logs = self.update(batch)
         self.step_counter.assign_add(1)
         if self.ema_decay is not None:
             self._update_ema()

@@ -2,7 +2,7 @@
 
 import keras
 
-from kerasgan.layers import ReflectionPadding2D
+from kerasgan.layers import GlobalBatchDropout, ReflectionPadding2D
 from kerasgan.layers.norms import apply_norm, check_norm, conv_bias, kernel_initializer
 from kerasgan.models.network import Network
 
@@ -16,8 +16,9 @@ class ResNetGenerator(Network):
     As the official `ResnetGenerator` (padding_type="reflect"):
     ReflectionPad(3) -> Conv 7x7 to `base_filters` -> norm -> ReLU; two
     Conv(3, 2, 1) -> norm -> ReLU doubling the width; `num_blocks` residual
-    blocks x + [ReflectionPad(1) -> Conv 3x3 -> norm -> ReLU (-> Dropout(0.5))
-    -> ReflectionPad(1) -> Conv 3x3 -> norm] at `4 * base_filters`; two
+    blocks x + [ReflectionPad(1) -> Conv 3x3 -> norm -> ReLU (-> Dropout(0.5),
+    a split-independent `GlobalBatchDropout`) -> ReflectionPad(1) -> Conv 3x3
+    -> norm] at `4 * base_filters`; two
     ConvTranspose(3, 2, padding=1, output_padding=1) -> norm -> ReLU halving
     the width; ReflectionPad(3) -> Conv 7x7 (with bias) -> tanh. Convolutions
     followed by batch norm have no bias. The stride-2 layers reproduce
@@ -83,7 +84,7 @@ class ResNetGenerator(Network):
             y = apply_norm(y, norm, f"block{b}_norm1", sync)
             y = keras.layers.ReLU(name=f"block{b}_relu")(y)
             if use_dropout:
-                y = keras.layers.Dropout(0.5, name=f"block{b}_dropout")(y)
+                y = GlobalBatchDropout(0.5, name=f"block{b}_dropout")(y)
             y = ReflectionPadding2D(1, name=f"block{b}_pad2")(y)
             y = conv(y, width, 3, f"block{b}_conv2")
             y = apply_norm(y, norm, f"block{b}_norm2", sync)

@@ -2,7 +2,7 @@
 
 import keras
 
-from kerasgan.layers import TestTimeDropout
+from kerasgan.layers import GlobalBatchDropout, TestTimeDropout
 from kerasgan.layers.norms import apply_norm, check_norm, conv_bias, kernel_initializer
 from kerasgan.models.network import Network
 
@@ -21,7 +21,8 @@ class UNetGenerator(Network):
     resolution. As the official `UnetSkipConnectionBlock`: down = LeakyReLU(0.2)
     -> Conv -> norm (the outermost level has only the Conv, the innermost no
     norm; every down Conv has a bias only without batch norm); up = ReLU ->
-    ConvTranspose -> norm (-> Dropout(0.5) on the
+    ConvTranspose -> norm (-> Dropout(0.5), a `GlobalBatchDropout` whose mask
+    does not depend on how a batch is split over replicas, on the
     `8 * base_filters` levels between level 3 and the innermost); the
     outermost up is ReLU -> ConvTranspose (with bias) -> tanh. Convolutions
     followed by batch norm have no bias. Kernels N(0, 0.02).
@@ -79,7 +80,7 @@ class UNetGenerator(Network):
         widths = [base_filters * min(2 ** i, 8) for i in range(num_downs)]
         outer = [output_channels] + widths[:-1]
         innermost = num_downs - 1
-        dropout_layer = TestTimeDropout if dropout_at_inference else keras.layers.Dropout
+        dropout_layer = TestTimeDropout if dropout_at_inference else GlobalBatchDropout
         paper_bn = bool(batch_statistics_at_inference)
 
         image = keras.Input((image_size, image_size, input_channels), name="image")
