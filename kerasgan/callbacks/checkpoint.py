@@ -84,6 +84,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgan.distribute import is_multi_worker
+
 FORMAT = "kerasgan-checkpoint"
 FORMAT_VERSION = 1
 MANIFEST = "checkpoint.json"
@@ -165,6 +167,21 @@ def _chief_task(task_type, task_id, cluster, where):
 
 def _is_multi_worker(strategy):
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def _check_workers_agree(strategy, state, directory):
+    """Raises `CheckpointMismatchError` on every worker when the workers restored different
+    global steps (-1: none), e.g. a worker that cannot see the chief's folder."""
+    step = -1 if state is None else int(state.global_step)
+    steps = strategy.gather(strategy.experimental_distribute_values_from_function(
+        lambda _: tf.constant([step], tf.int64)), axis=0)
+    steps = [int(value) for value in np.asarray(steps)]
+    if len(set(steps)) > 1:
+        shown = ", ".join("none" if value < 0 else str(value) for value in steps)
+        raise CheckpointMismatchError(
+            f"The workers restored different checkpoints from {directory!r} (global step by "
+            f"replica: {shown}): every worker must read the chief's checkpoint folder. On "
+            "several machines put it on a shared file system, at the same path.")
 
 
 def is_chief(strategy=None, tf_config=None):
@@ -540,10 +557,16 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
             The `CheckpointState` restored, or `None` (no usable checkpoint:
             start from step 0).
 
+        Under `MultiWorkerMirroredStrategy` every worker restores (a
+        collective: call it on all of them) and the workers check that they
+        restored the same global step.
+
         Raises:
             CheckpointMismatchError: the newest intact checkpoint holds the
                 state of a different model (the message names the file and
-                the first difference).
+                the first difference), or the workers of a multi-worker run
+                restored different steps (they do not all see the chief's
+                folder).
         """
         model = model if model is not None else self.model
         if model is None:
@@ -556,6 +579,8 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
             if chief:
                 self._remove_leftovers()
             state = self._restore_newest(groups, signature, chief)
+        if is_multi_worker(model.distribute_strategy):
+            _check_workers_agree(model.distribute_strategy, state, self.directory)
         self._adopt(state)
         if state is not None:
             _logger.info("Restored %s: global step %d, %d epochs done, %d steps into the next.",

@@ -72,7 +72,9 @@ def _add_run_flags(parser):
                      help="images per epoch of the embedded shapes data")
     run.add_argument("--strategy", choices=STRATEGIES, default="auto",
                      help="auto: MirroredStrategy when several GPUs are visible; "
-                     "none (= default): no distribution")
+                     "none (= default): no distribution; multiworker: one of several "
+                     "workers started with the same command, each with its own TF_CONFIG "
+                     "(worker 0, the chief, writes --out; the others write nothing there)")
     run.add_argument("--precision", choices=PRECISIONS, default=None,
                      help="dtype policy (default float32)")
     run.add_argument("--seed", type=int, default=None)
@@ -307,8 +309,22 @@ def _make_strategy(name):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        from kerasgan.distribute import ClusterConfigError, multi_worker_strategy
+
+        try:
+            return multi_worker_strategy()
+        except ClusterConfigError as error:
+            raise CommandError(f"--strategy multiworker: {error}") from None
     return tf.distribute.get_strategy()
+
+
+def _check_batch(batch_size, strategy):
+    from kerasgan.distribute import check_global_batch
+
+    try:
+        check_global_batch(batch_size, strategy)
+    except ValueError as error:
+        raise CommandError(f"--batch-size {batch_size}: {error}") from None
 
 
 def _check_resume(out, target):
@@ -491,6 +507,7 @@ def run(args):
     keras.mixed_precision.set_global_policy(settings["precision"])
     keras.utils.set_random_seed(settings["seed"])
     strategy = _make_strategy(args.strategy)
+    _check_batch(settings["batch_size"], strategy)
     chief = is_chief(strategy)
     # Only the chief writes the run folder; other workers write to a temporary one.
     folder = out if chief else tempfile.mkdtemp(prefix="kerasgan-worker-")
@@ -648,6 +665,9 @@ def _train(args, target, arguments, settings, epochs, previous, out, folder, str
     _save_model(gan, model_path)
     write_run(epochs)
     _atomic_json(history_path, _plain_history(history.history))
+    if folder != out:
+        print(f"Finished; the chief wrote the trained model and sample grids to {out}.")
+        return 0
     print(f"Saved the trained model to {model_path} and sample grids to "
           f"{os.path.join(folder, 'samples')}")
     return 0
