@@ -125,6 +125,19 @@ def test_two_workers_train_the_weights_of_one_process(references, tmp_path, name
     assert not os.path.exists(other_out)
     assert _ours(tmpdirs) == [[], []]
     assert _read_json(os.path.join(chief_out, "run.json"))["epochs_done"] == epochs
+    if name != "dcgan":
+        return
+    # Resuming needs every worker to read the chief's checkpoints: the worker whose --out
+    # holds none finds that out on every worker, by name, instead of hanging or diverging.
+    with Cluster(tmp_path) as cluster:
+        procs = _start_workers(cluster, (*RUNS[name], "--epochs", "3"), [chief_out, other_out],
+                               tmpdirs)
+        assert cluster.wait(TIMEOUT) == [2, 2]
+        for proc in procs:
+            assert ("The workers restored different checkpoints" in cluster.output(proc)
+                    and "global step by replica: 8, none" in cluster.output(proc)
+                    and "shared file system" in cluster.output(proc)), cluster.output(proc)
+    assert latest_checkpoint(chief_out)[0]["global_step"] == 8
 
 
 def test_a_killed_worker_resumes_from_the_chiefs_checkpoint(references, tmp_path):

@@ -169,10 +169,11 @@ def _is_multi_worker(strategy):
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
-def _check_workers_agree(strategy, state, directory):
-    """Raises `CheckpointMismatchError` on every worker when the workers restored different
-    global steps (-1: none), e.g. a worker that cannot see the chief's folder."""
-    step = -1 if state is None else int(state.global_step)
+def _check_workers_agree(strategy, step, directory):
+    """Raises `CheckpointMismatchError` on every worker when the workers are about to restore
+    different global steps (`None`: none), e.g. a worker that cannot see the chief's folder.
+    A collective: every worker calls it once per restore."""
+    step = -1 if step is None else int(step)
     steps = strategy.gather(strategy.experimental_distribute_values_from_function(
         lambda _: tf.constant([step], tf.int64)), axis=0)
     steps = [int(value) for value in np.asarray(steps)]
@@ -574,20 +575,26 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
         groups = _state_groups(model)
         signature = _signature(groups)
         chief = is_chief(model.distribute_strategy)
+        strategy = model.distribute_strategy
+
+        def agree(step):  # before anything is assigned (assigning may run collectives)
+            if is_multi_worker(strategy):
+                _check_workers_agree(strategy, step, self.directory)
+
         state = None
         if os.path.isdir(self.directory):
             if chief:
                 self._remove_leftovers()
-            state = self._restore_newest(groups, signature, chief)
-        if is_multi_worker(model.distribute_strategy):
-            _check_workers_agree(model.distribute_strategy, state, self.directory)
+            state = self._restore_newest(groups, signature, chief, agree)
+        else:
+            agree(None)
         self._adopt(state)
         if state is not None:
             _logger.info("Restored %s: global step %d, %d epochs done, %d steps into the next.",
                          state.path, state.global_step, state.epoch, state.step_in_epoch)
         return state
 
-    def _restore_newest(self, groups, signature, chief):
+    def _restore_newest(self, groups, signature, chief, agree):
         latest = self._read_manifest()
         unusable = []
         for _, name in self._listed_checkpoints():
@@ -603,6 +610,7 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
                 if chief:
                     self._set_aside(metadata_path=path)
                 continue
+            agree(metadata["global_step"])
             metric_values = self._assign(groups, metadata["variables"], arrays)
             state = CheckpointState(
                 global_step=metadata["global_step"], epoch=metadata["epoch"],
@@ -618,6 +626,7 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
                 f"No usable checkpoint in {self.directory}: all {len(unusable)} found were "
                 f"corrupt ({', '.join(os.path.basename(p) for p in unusable)}). Starting "
                 "fresh from step 0.", CheckpointWarning, stacklevel=3)
+        agree(None)
         return None
 
     def _listed_checkpoints(self):
