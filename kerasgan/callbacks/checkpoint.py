@@ -165,10 +165,6 @@ def _chief_task(task_type, task_id, cluster, where):
     return False  # evaluator, ps
 
 
-def _is_multi_worker(strategy):
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-
-
 def _check_workers_agree(strategy, step, directory):
     """Raises `CheckpointMismatchError` on every worker when the workers are about to restore
     different global steps (`None`: none), e.g. a worker that cannot see the chief's folder.
@@ -232,7 +228,7 @@ def is_chief(strategy=None, tf_config=None):
         task = config.get("task") or {}
         return _chief_task(task.get("type"), task.get("index", 0), config.get("cluster"),
                            "TF_CONFIG")
-    if not _is_multi_worker(strategy):
+    if not is_multi_worker(strategy):
         return True
     resolver = strategy.cluster_resolver
     return _chief_task(resolver.task_type, resolver.task_id,
