@@ -3,9 +3,12 @@
 `run_gan_family_test(build_gan, data)` is the analogue of keras-hub's
 `run_backbone_test`: one call checks that a family
 
-- fits with `model.fit` under the default strategy (float32) and under
-  `MirroredStrategy` over two logical CPUs in float32, mixed_float16 and
-  mixed_bfloat16, with finite losses and its trackers reported;
+- fits with `model.fit` in float32 under the default strategy and under
+  `MirroredStrategy` over two logical CPUs, and in mixed_float16 and
+  mixed_bfloat16 on one replica, with finite losses and its trackers reported
+  (what mixed precision does across replicas, the all-replica loss-scale skip
+  and synchronized batch norm in float16, belongs to the shared step and is
+  tested once, in tests/models/test_base.py and tests/models/test_dcgan_recipes.py);
 - gives the same weights after one step on one global batch with one replica
   and with two replicas (replica parity, within `parity_atol`);
 - round-trips `get_config` -> `from_config` for the GAN and both networks;
@@ -108,13 +111,14 @@ def _check_history(history, where):
         assert np.all(np.isfinite(values)), f"{where}: {key} not finite: {values}"
 
 
-def check_fit_mixed_policies(build_gan, data, batch_size, policies=POLICIES):
-    """The mixed policies fit under MirroredStrategy (loss scaling and casts across replicas),
-    one step each: finite losses, trackers reported, finite samples, loss-scale optimizers
-    under mixed_float16. (float32 fits in the replica-parity and resume checks.)"""
+def check_fit_mixed_policies(build_gan, data, batch_size, policies=POLICIES, strategy=None):
+    """The mixed policies fit, one step each (on one replica unless `strategy` is given):
+    finite losses, trackers reported, finite samples, loss-scale optimizers under
+    mixed_float16. (float32 fits in the replica-parity and resume checks.)"""
+    strategy = strategy or tf.distribute.get_strategy()
     for policy in (p for p in policies if p != "float32"):
-        gan = build_in(two_cpu_strategy(), build_gan, policy)
-        where = f"mirrored_2cpu/{policy}"
+        gan = build_in(strategy, build_gan, policy)
+        where = f"{strategy.__class__.__name__}/{policy}"
         _check_history(_fit(gan, _take(data, batch_size), batch_size), where)
         images = gan.generate(example_inputs(gan, 2))
         assert np.all(np.isfinite(images)), f"{where}: generated images not finite"
@@ -124,11 +128,12 @@ def check_fit_mixed_policies(build_gan, data, batch_size, policies=POLICIES):
 
 
 def check_fit_strategies_and_policies(build_gan, data, batch_size, policies=POLICIES):
-    """float32 under the default strategy, the mixed policies under MirroredStrategy."""
+    """float32 under the default strategy, the mixed policies under MirroredStrategy over
+    two logical CPUs (loss scaling, casts and synchronized statistics across replicas)."""
     if "float32" in policies:
         gan = build_in(tf.distribute.get_strategy(), build_gan)
         _check_history(_fit(gan, data, batch_size), "default/float32")
-    check_fit_mixed_policies(build_gan, data, batch_size, policies)
+    check_fit_mixed_policies(build_gan, data, batch_size, policies, strategy=two_cpu_strategy())
 
 
 def check_replica_parity(build_gan, data, batch_size, atol=1e-5, reference=None):
@@ -257,7 +262,7 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
       optimizer state, compile config, samples), then one more step here and the same
       step in a *new process* from the saved file (resume equality);
     - the same first step under MirroredStrategy over two logical CPUs (replica parity);
-    - one step of each mixed policy under MirroredStrategy;
+    - one step of each mixed policy on one replica;
     - export parity of each format in `export_formats`.
 
     Args:

@@ -5,6 +5,9 @@
   (the doctests of `kerasgan/` included) imports TensorFlow.
 - Every docstring example runs in a fresh temporary folder (examples that export
   or save write there) with `$KERASGAN_HOME` in it, under the float32 policy.
+- Tests marked `heavy` (family checks, kill drills, multi-worker runs: ten seconds
+  and more each) run first, so the two xdist workers finish together instead of
+  one of them running a long test alone at the end.
 """
 
 import contextlib
@@ -44,3 +47,8 @@ def _doctest_in_a_temporary_folder(request, tmp_path, monkeypatch):
             monkeypatch.delenv(name, raising=False)
         keras.utils.set_random_seed(0)
     yield
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Heavy tests first, otherwise in collection order (the same order on every worker)."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)

@@ -106,6 +106,7 @@ def _tiny_entry(tmp_path):
     return kerasgan.save_to_preset(gan, tmp_path / "tiny", card=card)
 
 
+@pytest.mark.heavy
 def test_train_an_entry_resume_sample_and_export(tmp_path, capsys):
     entry = _tiny_entry(tmp_path)
     run = tmp_path / "run"
@@ -291,6 +292,7 @@ def test_pix2pix_recipe_trains_with_decay_and_translates_files_and_folders(tmp_p
         assert "is an image-to-image model (Pix2Pix)" in capsys.readouterr().err
 
 
+@pytest.mark.heavy
 def test_cyclegan_recipe_exports_both_directions_and_samples_one(tmp_path, capsys):
     run = tmp_path / "cg"
     assert cli.main(["train", "cyclegan", "--image-size", "16", "--base-filters", "2",

@@ -24,6 +24,8 @@ from kerasgan.cli import main
 from kerasgan.distribute import local_cluster
 from tests.multiworker_worker import Cluster, latest_checkpoint, worker_env
 
+pytestmark = pytest.mark.heavy
+
 ATOL = 1e-5  # as the replica-parity checks: float32 summation order across replicas
 TIMEOUT = 150  # seconds for one run of the tiny models (a few seconds when nothing hangs)
 PAUSE = "KERASGAN_TEST_CHECKPOINT_PAUSE"

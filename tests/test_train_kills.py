@@ -17,6 +17,8 @@ import pytest
 from kerasgan.cli import main
 from tests.helpers import REPO_ROOT
 
+pytestmark = pytest.mark.heavy
+
 SIZE = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "8"]
 # 2 epochs of 3 steps (less than the 8 batches of a pass), a checkpoint every 2 steps.
 RUN = ["--epochs", "2", "--steps-per-epoch", "3", "--num-examples", "64", "--batch-size", "8",

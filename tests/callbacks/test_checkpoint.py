@@ -696,6 +696,7 @@ def _final_arrays(out):
         return [data[f"arr_{i}"] for i in range(len(data.files))]
 
 
+@pytest.mark.heavy
 def test_kill_drill_every_rerun_resumes_and_ends_with_the_uninterrupted_weights(
         workdir, in_process_reference):
     directory, out = workdir / "drill-ckpt", workdir / "drill.npz"

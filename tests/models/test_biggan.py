@@ -99,6 +99,7 @@ def test_generate_with_truncation_stays_near_the_mode():
         gan.generate(4, truncation=-1)
 
 
+@pytest.mark.heavy
 def test_export_with_labels_and_truncation_matches_keras(tmp_path):
     gan = build_biggan(num_classes=6, compile=False, ema_decay=None, **TINY)
     for fmt in ("savedmodel", "onnx"):
@@ -121,16 +122,17 @@ def biggan_builder():
     def build():
         gan = build_biggan(num_classes=6, compile=False, synchronized_batch_norm=True,
                            ema_decay=0.999, ema_start_step=1, **TINY)
-        return gan, {"loss": "hinge", "d_steps": 2}
+        # One D step per G step (the recipe takes 2; `d_steps` belongs to the shared step,
+        # tests/models/test_gan.py), which keeps the traced step small.
+        return gan, {"loss": "hinge", "d_steps": 1}
 
     return build
 
 
+@pytest.mark.heavy
 def test_biggan_passes_family_checks(tmp_path):
-    # Parity to 1e-4, not 1e-5: two D steps of Adam (epsilon 1e-7) on near-zero bias
-    # gradients amplify the reduction-order rounding of one versus two replicas (seen: 3.9e-5).
-    run_gan_family_test(biggan_builder(), shapes_with_labels(), tmp_path, parity_atol=1e-4,
-                        export_formats=("savedmodel", "onnx"))
+    # Export with labels and truncation: test_export_with_labels_and_truncation_matches_keras.
+    run_gan_family_test(biggan_builder(), shapes_with_labels(), tmp_path)
 
 
 def test_official_zoo_entries_hold_the_official_configurations():

@@ -181,6 +181,7 @@ def context_encoder_builder():
     return build
 
 
+@pytest.mark.heavy
 def test_context_encoder_passes_family_checks(tmp_path):
     masked, targets, _ = next(iter(load_inpainting("shapes", image_size=32, batch_size=8,
                                                    num_examples=8, overlap=2)))

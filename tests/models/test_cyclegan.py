@@ -156,6 +156,7 @@ def cyclegan_builder():
     return build
 
 
+@pytest.mark.heavy
 def test_cyclegan_passes_family_checks(tmp_path):
     a, b = next(iter(load_unpaired("shapes", image_size=16, batch_size=8, num_examples=8,
                                    shuffle=False)))

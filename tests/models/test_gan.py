@@ -13,6 +13,7 @@ from tests.helpers import (
     run_gan_family_test,
     tiny_data,
     tiny_networks,
+    two_cpu_strategy,
 )
 
 
@@ -125,6 +126,19 @@ def test_mixed_float16_overflowing_step_is_skipped():
     for before, w in zip(d_before, gan.discriminator.trainable_weights):
         np.testing.assert_array_equal(w.numpy(), before)  # not applied
     assert float(gan.d_optimizer.dynamic_scale.numpy()) == 2.0**14  # halved
+
+
+def test_mixed_float16_overflow_on_one_replica_skips_the_step_on_every_replica():
+    """Under MirroredStrategy the loss-scale skip is decided over all replicas: replica 1's
+    half of the batch overflows, replica 0's does not, and neither applies its update."""
+    gan = build_in(two_cpu_strategy(), _overflow_build(growth_steps=1000), "mixed_float16")
+    d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+    batch = tiny_data(4)
+    batch[2:] = 6.0e4  # only the second replica's examples overflow float16
+    gan.fit(batch, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for before, w in zip(d_before, gan.discriminator.trainable_weights):
+        np.testing.assert_array_equal(w.numpy(), before)  # finite and not applied
+    assert float(gan.d_optimizer.dynamic_scale.numpy()) == 2.0**14  # halved once
 
 
 def test_mixed_float16_step_matches_float32_step():

@@ -204,6 +204,7 @@ def pix2pix_builder():
     return build
 
 
+@pytest.mark.heavy
 def test_pix2pix_passes_family_checks(tmp_path):
     inputs, targets = next(iter(load_paired("shapes", image_size=16, batch_size=8,
                                             num_examples=8, shuffle=False)))
