@@ -45,6 +45,17 @@ def test_info_shows_the_card(capsys):
     assert json.loads(capsys.readouterr().out)["weights"] is None
 
 
+def test_a_run_in_mixed_precision_gives_the_callers_policy_back(tmp_path):
+    keras.mixed_precision.set_global_policy("float32")
+    assert cli.main(["train", "dcgan", "--image-size", "16", "--base-filters", "4",
+                     "--batch-size", "8", "--num-examples", "8", "--epochs", "1",
+                     "--precision", "mixed_bfloat16", "--no-tensorboard",
+                     "--out", str(tmp_path / "run")]) == 0
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["settings"]["precision"] == "mixed_bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32"  # the caller's is back
+
+
 def test_train_writes_model_samples_and_history(tmp_path, capsys):
     out = tmp_path / "run"
     flags = ["train", "wgan_gp", "--image-size", "32", "--base-filters", "4", "--latent-dim",

@@ -1,5 +1,6 @@
 """Every command and code block in README.md is exercised here (or by .ci/run)."""
 
+import json
 import os
 import re
 import shlex
@@ -90,24 +91,43 @@ def _short(argv):
     return argv
 
 
-@pytest.mark.parametrize("index", range(len(_kerasgan_commands())))
-def test_readme_command_runs(index, tmp_path):
-    """Each `kerasgan` command of the README runs from a fresh folder in a fresh process.
+# Runs the README's commands one after the other in one process, each in its own folder
+# (argv[1]) with its own $KERASGAN_HOME, as `kerasgan` would (`kerasgan.cli.main`): one
+# TensorFlow start-up for all of them. Writes {index: [exit code, stdout, stderr]}.
+_DRIVER = """
+import contextlib, io, json, os, sys
+from kerasgan import cli
+root, commands = sys.argv[1], json.loads(sys.argv[2])
+results = {}
+for index, argv in enumerate(commands):
+    folder = os.path.join(root, str(index))
+    os.chdir(folder)
+    os.environ["KERASGAN_HOME"] = os.path.join(folder, "home")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(argv)
+        except SystemExit as exit:
+            code = exit.code
+    results[index] = [code, out.getvalue(), err.getvalue()]
+with open(os.path.join(root, "results.json"), "w") as f:
+    json.dump(results, f)
+"""
 
-    Training commands stop after one step; every other command runs as written.
-    """
-    argv = _kerasgan_commands()[index]
+
+def _prepare_inputs(argv, folder):
+    """The files a command reads: an image folder, images to translate."""
     if "folder:my_images" in argv:
-        folder = tmp_path / "my_images"
-        folder.mkdir()
+        images = folder / "my_images"
+        images.mkdir()
         rng = np.random.default_rng(0)
         for k in range(64):  # one batch of the entry (64)
             Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(
-                folder / f"{k}.png")
+                images / f"{k}.png")
     if "--input" in argv:  # image-to-image sampling: shapes images to translate
         from kerasgan.data.shapes import render_shapes
 
-        target = tmp_path / argv[argv.index("--input") + 1]
+        target = folder / argv[argv.index("--input") + 1]
         images = render_shapes(3, 64, seed=3)["image"]
         if target.suffix:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,28 +136,50 @@ def test_readme_command_runs(index, tmp_path):
             target.mkdir(parents=True)
             for k, image in enumerate(images):
                 Image.fromarray(image).save(target / f"{k}.png")
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, KERASGAN_HOME=str(tmp_path / "home"))
-    proc = subprocess.run([sys.executable, "-m", "kerasgan.cli", *_short(argv)], cwd=tmp_path,
-                          capture_output=True, text=True, env=env, timeout=900)
-    assert proc.returncode == 0, (argv, proc.stderr[-3000:])
+
+
+def _check_outputs(argv, folder, stdout):
     if argv[0] == "sample" and "--input" in argv:
-        out = tmp_path / argv[argv.index("--out") + 1]
+        out = folder / argv[argv.index("--out") + 1]
         written = sorted(out.iterdir()) if out.is_dir() else [out]
-        assert written and all(Image.open(path).size[0] == 64 for path in written)
+        assert written and all(Image.open(path).size[0] == 64 for path in written), argv
     elif argv[0] == "sample":
         out = argv[argv.index("--out") + 1]
-        with Image.open(tmp_path / out) as image:
+        with Image.open(folder / out) as image:
             n = int(argv[argv.index("-n") + 1]) if "-n" in argv else 64
             num_classes = presets.get_card(argv[1]).get("num_classes")
             # A conditional entry's grid has one row per class (unless --class is given).
             cols = int(np.ceil(n / num_classes if num_classes and "--class" not in argv
                                else np.sqrt(n)))
-            assert image.size[0] == cols * 32 + (cols + 1) * 2
+            assert image.size[0] == cols * 32 + (cols + 1) * 2, argv
     if argv[0] == "train":
         out = argv[argv.index("--out") + 1]
-        assert (tmp_path / out / "model.keras").is_file()
+        assert (folder / out / "model.keras").is_file(), argv
     if argv[0] == "export":
-        assert "max |difference| to the Keras model" in proc.stdout
+        assert "max |difference| to the Keras model" in stdout, argv
+
+
+@pytest.mark.heavy
+def test_every_readme_command_runs(tmp_path):
+    """Each `kerasgan` command of the README runs from a fresh folder with a fresh home.
+
+    Training commands stop after one step; every other command runs as written. The
+    commands share one process, one after the other (the CLI's `main`: TensorFlow starts
+    once, not once per command).
+    """
+    commands = [_short(argv) for argv in _kerasgan_commands()]
+    for index, argv in enumerate(commands):
+        (tmp_path / str(index)).mkdir()
+        _prepare_inputs(argv, tmp_path / str(index))
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    proc = subprocess.run([sys.executable, "-c", _DRIVER, str(tmp_path), json.dumps(commands)],
+                          capture_output=True, text=True, env=env, timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    failed = [(commands[int(i)], err[-1500:]) for i, (code, _, err) in results.items() if code]
+    assert not failed, failed
+    for index, argv in enumerate(commands):
+        _check_outputs(argv, tmp_path / str(index), results[str(index)][1])
 
 
 def test_main_command_is_sample_then_train():

@@ -504,20 +504,26 @@ def run(args):
               f"greater than {done} to train on.")
         return 0
 
+    # The run's precision is set for the run only: a program calling `main` gets its own
+    # global policy back.
+    policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(settings["precision"])
-    keras.utils.set_random_seed(settings["seed"])
-    strategy = _make_strategy(args.strategy)
-    _check_batch(settings["batch_size"], strategy)
-    chief = is_chief(strategy)
-    # Only the chief writes the run folder; other workers write to a temporary one.
-    folder = out if chief else tempfile.mkdtemp(prefix="kerasgan-worker-")
-    os.makedirs(folder, exist_ok=True)
     try:
-        return _train(args, target, arguments, settings, epochs, previous, out, folder,
-                      strategy)
+        keras.utils.set_random_seed(settings["seed"])
+        strategy = _make_strategy(args.strategy)
+        _check_batch(settings["batch_size"], strategy)
+        chief = is_chief(strategy)
+        # Only the chief writes the run folder; other workers write to a temporary one.
+        folder = out if chief else tempfile.mkdtemp(prefix="kerasgan-worker-")
+        os.makedirs(folder, exist_ok=True)
+        try:
+            return _train(args, target, arguments, settings, epochs, previous, out, folder,
+                          strategy)
+        finally:
+            if not chief:
+                shutil.rmtree(folder, ignore_errors=True)
     finally:
-        if not chief:
-            shutil.rmtree(folder, ignore_errors=True)
+        keras.mixed_precision.set_global_policy(policy)
 
 
 def _atomic_json(path, value):

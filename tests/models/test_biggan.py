@@ -132,7 +132,9 @@ def biggan_builder():
 @pytest.mark.heavy
 def test_biggan_passes_family_checks(tmp_path):
     # Export with labels and truncation: test_export_with_labels_and_truncation_matches_keras.
-    run_gan_family_test(biggan_builder(), shapes_with_labels(), tmp_path)
+    # Parity to 1e-4, not 1e-5: Adam (epsilon 1e-7) on near-zero bias gradients amplifies
+    # the reduction-order rounding of one versus two replicas (seen: 5.2e-5 on a bias).
+    run_gan_family_test(biggan_builder(), shapes_with_labels(), tmp_path, parity_atol=1e-4)
 
 
 def test_official_zoo_entries_hold_the_official_configurations():
