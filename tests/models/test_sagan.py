@@ -52,10 +52,9 @@ def sagan_builder():
 
 @pytest.mark.heavy
 def test_sagan_passes_family_checks(tmp_path):
-    # ONNX is the export that converts each layer (spectral norm, attention, the
-    # conditional BN); SavedModel is covered by tests/test_export.py and the BigGAN checks.
-    run_gan_family_test(sagan_builder(), shapes_with_labels(), tmp_path,
-                        export_formats=("onnx",))
+    # Export: the README's `kerasgan export sagan_shapes_32 --format onnx --truncation`
+    # (tests/test_readme.py) converts every SAGAN layer and checks parity.
+    run_gan_family_test(sagan_builder(), shapes_with_labels(), tmp_path)
 
 
 def test_bad_sizes_are_refused():
