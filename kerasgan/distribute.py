@@ -20,12 +20,17 @@ as one process would on the same global batches.
   (127.0.0.1 with free ports): for tests and for trying it out.
 - `check_global_batch(batch_size, strategy)` checks that the global batch
   splits evenly over the replicas.
+- `worker_scratch_dir(kind)` makes the temporary folder a non-chief worker
+  writes its copies into, first removing the ones left by dead workers.
 """
 
 import contextlib
 import json
 import os
+import re
+import shutil
 import socket
+import tempfile
 
 ENVIRONMENT_VARIABLE = "TF_CONFIG"
 TASK_TYPES = ("chief", "worker")
@@ -218,3 +223,57 @@ def check_global_batch(batch_size, strategy):
             f"({replicas}: every replica of every worker takes an equal share). Received: "
             f"batch_size={batch_size!r}")
     return batch_size
+
+
+_SCRATCH = re.compile(r"^kerasgan-(?P<kind>[a-z]+)-(?P<pid>[0-9]+)-[A-Za-z0-9_]+$")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_scratch_dirs(root=None):
+    """Removes the scratch folders (`worker_scratch_dir`) of worker processes that are gone.
+
+    A non-chief worker deletes its folder when it ends; one killed with SIGKILL
+    cannot, so the next worker on the machine does. Only folders named as
+    `worker_scratch_dir` names them, whose process id is not running, are
+    removed. Returns their paths.
+    """
+    root = root or tempfile.gettempdir()
+    removed = []
+    for name in sorted(os.listdir(root)):
+        match = _SCRATCH.match(name)
+        path = os.path.join(root, name)
+        if match and os.path.isdir(path) and not os.path.islink(path) and not _alive(
+                int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def worker_scratch_dir(kind, root=None):
+    """A new temporary folder for what a non-chief worker writes and then throws away.
+
+    Named `kerasgan-<kind>-<process id>-<random>` under the system's temporary
+    folder (or `root`), after removing the folders of dead workers
+    (`remove_stale_scratch_dirs`). The caller deletes it when done.
+
+    >>> import os, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> path = worker_scratch_dir("worker", root)
+    >>> os.path.basename(path).startswith(f"kerasgan-worker-{os.getpid()}-")
+    True
+    >>> remove_stale_scratch_dirs(root)  # its process is alive: kept
+    []
+    """
+    if not re.fullmatch(r"[a-z]+", kind):
+        raise ValueError(f"`kind` must be lowercase letters. Received: kind={kind!r}")
+    remove_stale_scratch_dirs(root)
+    return tempfile.mkdtemp(prefix=f"kerasgan-{kind}-{os.getpid()}-", dir=root)

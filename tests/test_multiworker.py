@@ -15,6 +15,8 @@ and every temporary file removed in `finally` (pytest's tmp_path).
 
 import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -175,7 +177,10 @@ def test_a_killed_worker_resumes_from_the_chiefs_checkpoint(references, tmp_path
     history = _assert_same_state(out, references["dcgan"], "killed and resumed vs 1 process")
     assert all(len(values) == 2 for values in history.values())  # both epochs
     assert _read_json(os.path.join(out, "run.json"))["epochs_done"] == 2
-    assert _ours(tmpdirs) == left  # the restarted workers removed their temporaries
+    # The SIGKILLed non-chief left its scratch folder; the restarted one removed it (its
+    # process is gone) and its own.
+    assert left[0] == [] and len(left[1]) == 1 and left[1][0].startswith("kerasgan-worker-")
+    assert _ours(tmpdirs) == [[], []]
 
 
 @pytest.mark.parametrize("tf_config, problem", [
@@ -198,3 +203,26 @@ def test_a_bad_tf_config_is_a_clear_error(tmp_path, monkeypatch, capsys, tf_conf
     assert code == 2
     assert "--strategy multiworker" in error and "TF_CONFIG" in error and problem in error
     assert not out.exists()
+
+
+def test_scratch_folders_of_dead_workers_are_removed_and_nothing_else(tmp_path):
+    from kerasgan.distribute import remove_stale_scratch_dirs, worker_scratch_dir
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    dead = int(finished.stdout)
+    stale = tmp_path / f"kerasgan-worker-{dead}-x1y2"
+    (stale / "samples").mkdir(parents=True)
+    (stale / "samples" / "epoch_001.png").write_bytes(b"png")
+    alive = tmp_path / f"kerasgan-checkpoint-{os.getpid()}-abc"
+    alive.mkdir()
+    other = tmp_path / f"kerasgan-worker-{dead}"  # not a scratch name: kept
+    other.mkdir()
+    (tmp_path / "notes.txt").write_text("kept")
+    new = worker_scratch_dir("worker", str(tmp_path))  # removes the dead worker's folder
+    assert os.path.basename(new).startswith(f"kerasgan-worker-{os.getpid()}-")
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [alive.name, other.name, "notes.txt", os.path.basename(new)])
+    assert remove_stale_scratch_dirs(str(tmp_path)) == []
+    with pytest.raises(ValueError, match=r"Received: kind='../x'"):
+        worker_scratch_dir("../x", str(tmp_path))

@@ -74,7 +74,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import time
 import uuid
 import warnings
@@ -84,7 +83,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgan.distribute import is_multi_worker
+from kerasgan.distribute import is_multi_worker, worker_scratch_dir
 
 FORMAT = "kerasgan-checkpoint"
 FORMAT_VERSION = 1
@@ -759,7 +758,7 @@ class CrashSafeCheckpoint(keras.callbacks.Callback):
 
     def _save(self, reason):
         chief = is_chief(self.model.distribute_strategy)
-        target = self.directory if chief else tempfile.mkdtemp(prefix="kerasgan-ckpt-worker-")
+        target = self.directory if chief else worker_scratch_dir("checkpoint")
         try:
             state = self._write(target, reason)
         finally:

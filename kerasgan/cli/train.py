@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 
 from kerasgan.cli._common import (
     RUN_FILE,
@@ -469,6 +468,7 @@ def run(args):
     import keras
 
     from kerasgan.callbacks.checkpoint import is_chief
+    from kerasgan.distribute import worker_scratch_dir
 
     target = resolve_target(args.target)
     if target.kind != "recipe" and args.fixed_flags:
@@ -514,7 +514,7 @@ def run(args):
         _check_batch(settings["batch_size"], strategy)
         chief = is_chief(strategy)
         # Only the chief writes the run folder; other workers write to a temporary one.
-        folder = out if chief else tempfile.mkdtemp(prefix="kerasgan-worker-")
+        folder = out if chief else worker_scratch_dir("worker")
         os.makedirs(folder, exist_ok=True)
         try:
             return _train(args, target, arguments, settings, epochs, previous, out, folder,
