@@ -550,14 +550,14 @@ def test_a_worker_that_is_not_the_chief_writes_only_to_a_temporary_folder(tmp_pa
                                                                           monkeypatch):
     monkeypatch.setattr(checkpoint_module, "is_chief", lambda strategy=None: False)
     made = []
-    real_mkdtemp = checkpoint_module.tempfile.mkdtemp
+    real_scratch_dir = checkpoint_module.worker_scratch_dir
 
-    def mkdtemp(**kwargs):
-        made.append(real_mkdtemp(dir=str(tmp_path / "tmp"), **kwargs))
+    def worker_scratch_dir(kind):
+        made.append(real_scratch_dir(kind, root=str(tmp_path / "tmp")))
         return made[-1]
 
     (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr(checkpoint_module.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(checkpoint_module, "worker_scratch_dir", worker_scratch_dir)
     checkpoint = CrashSafeCheckpoint(str(tmp_path / "shared"), save_every_steps=1)
     build_gan().fit(stream(0), epochs=1, steps_per_epoch=2, shuffle=False, verbose=0,
                     callbacks=[checkpoint])
