@@ -8,6 +8,7 @@ any worker. The helpers start N such processes on 127.0.0.1 (each with its own
 deadline and always kill what is still running.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -84,10 +85,9 @@ class Cluster:
 
     def stop(self):
         for proc in self.procs:
-            try:
+            # Already gone, or unkillable within the wait: nothing more to do here.
+            with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
                 self.kill(proc)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
 
 
 def latest_checkpoint(run_folder):
