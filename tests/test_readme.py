@@ -91,28 +91,51 @@ def _short(argv):
     return argv
 
 
-# Runs the README's commands one after the other in one process, each in its own folder
-# (argv[1]) with its own $KERASGAN_HOME, as `kerasgan` would (`kerasgan.cli.main`): one
-# TensorFlow start-up for all of them. Writes {index: [exit code, stdout, stderr]}.
+# Runs README items one after the other in one process (TensorFlow starts once), each in its
+# own folder (argv[1]/<index>) with its own $KERASGAN_HOME and the float32 policy: a
+# ["command", argv] as `kerasgan` would (`kerasgan.cli.main`), a ["python", text] in a fresh
+# namespace. Writes {index: [exit code, stdout, stderr (a block's traceback)]}.
 _DRIVER = """
-import contextlib, io, json, os, sys
+import contextlib, io, json, os, sys, traceback
+import keras
 from kerasgan import cli
-root, commands = sys.argv[1], json.loads(sys.argv[2])
+root, items = sys.argv[1], json.loads(sys.argv[2])
 results = {}
-for index, argv in enumerate(commands):
+for index, (kind, item) in enumerate(items):
     folder = os.path.join(root, str(index))
+    os.makedirs(folder, exist_ok=True)
     os.chdir(folder)
     os.environ["KERASGAN_HOME"] = os.path.join(folder, "home")
+    keras.mixed_precision.set_global_policy("float32")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = cli.main(argv)
+            if kind == "command":
+                code = cli.main(item)
+            else:
+                exec(compile(item, f"README python block {index}", "exec"),
+                     {"__name__": "__main__"})
+                code = 0
         except SystemExit as exit:
             code = exit.code
+        except BaseException:
+            code = 1
+            traceback.print_exc()
     results[index] = [code, out.getvalue(), err.getvalue()]
 with open(os.path.join(root, "results.json"), "w") as f:
     json.dump(results, f)
 """
+
+
+def _run_in_one_process(tmp_path, items, timeout):
+    """Runs `items` with `_DRIVER`; returns their [exit code, stdout, stderr] by index."""
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    proc = subprocess.run([sys.executable, "-c", _DRIVER, str(tmp_path), json.dumps(items)],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert len(results) == len(items)
+    return results
 
 
 def _prepare_inputs(argv, folder):
@@ -171,11 +194,7 @@ def test_every_readme_command_runs(tmp_path):
     for index, argv in enumerate(commands):
         (tmp_path / str(index)).mkdir()
         _prepare_inputs(argv, tmp_path / str(index))
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    proc = subprocess.run([sys.executable, "-c", _DRIVER, str(tmp_path), json.dumps(commands)],
-                          capture_output=True, text=True, env=env, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = _run_in_one_process(tmp_path, [["command", argv] for argv in commands], 1500)
     failed = [(commands[int(i)], err[-1500:]) for i, (code, _, err) in results.items() if code]
     assert not failed, failed
     for index, argv in enumerate(commands):
@@ -202,40 +221,11 @@ def test_ci_runs_exactly_the_test_command():
 PYTHON_BLOCKS = [text for language, text in _code_blocks() if language == "python"]
 
 
-# Runs each python block in a fresh namespace and folder (argv[1]/<index>, with its own
-# $KERASGAN_HOME), one after the other in one process; writes {index: traceback or ""}.
-_BLOCK_DRIVER = """
-import json, os, sys, traceback
-import keras
-root, blocks = sys.argv[1], json.loads(sys.argv[2])
-results = {}
-for index, text in enumerate(blocks):
-    folder = os.path.join(root, str(index))
-    os.makedirs(folder)
-    os.chdir(folder)
-    os.environ["KERASGAN_HOME"] = os.path.join(folder, "home")
-    keras.mixed_precision.set_global_policy("float32")
-    try:
-        exec(compile(text, f"README python block {index}", "exec"), {"__name__": "__main__"})
-        results[index] = ""
-    except BaseException:
-        results[index] = traceback.format_exc()
-with open(os.path.join(root, "results.json"), "w") as f:
-    json.dump(results, f)
-"""
-
-
 @pytest.mark.heavy
 def test_every_python_block_runs(tmp_path):
     """Each python block of the README runs as written, in a fresh namespace and folder
     (one process for all of them: TensorFlow starts once)."""
     assert len(PYTHON_BLOCKS) >= 5
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    proc = subprocess.run([sys.executable, "-c", _BLOCK_DRIVER, str(tmp_path),
-                           json.dumps(PYTHON_BLOCKS)],
-                          capture_output=True, text=True, env=env, timeout=1200)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    results = json.loads((tmp_path / "results.json").read_text())
-    failed = {index: error[-2000:] for index, error in results.items() if error}
+    results = _run_in_one_process(tmp_path, [["python", text] for text in PYTHON_BLOCKS], 1200)
+    failed = {index: err[-2000:] for index, (code, _, err) in results.items() if code}
     assert not failed, failed
-    assert len(results) == len(PYTHON_BLOCKS)
