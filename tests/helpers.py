@@ -6,6 +6,9 @@
 - fits with `model.fit` in float32 under the default strategy and under
   `MirroredStrategy` over two logical CPUs, and in mixed_float16 and
   mixed_bfloat16 on one replica, with finite losses and its trackers reported
+  (mixed_bfloat16 traced, mixed_float16 eagerly: the loss scale and float16
+  casts are the same code in both modes, and one traced mixed policy checks
+  that the family's step converts to a graph)
   (what mixed precision does across replicas, the all-replica loss-scale skip
   and synchronized batch norm in float16, belongs to the shared step and is
   tested once, in tests/models/test_base.py and tests/models/test_dcgan_recipes.py);
@@ -15,7 +18,9 @@
 - saves to `.keras` and loads back (with `safe_mode` on) with equal weights,
   optimizer state and compile configuration;
 - resumes: trained, saved mid-way, loaded in a *new process* and trained on,
-  it reaches the same weights as the uninterrupted run.
+  it reaches the same weights as the uninterrupted run (the step after the
+  save runs eagerly on both sides: what resumes is the saved state, and an
+  eager step costs no tracing in the new process).
 
 The checks share their fits (one traced model serves the float32 fit, the
 one-replica reference, the save/load check and the uninterrupted run), and
@@ -96,8 +101,11 @@ def _take(data, n):
     return data[:n]
 
 
-def _fit(gan, data, batch_size, epochs=1, steps=None, initial_epoch=0):
+def _fit(gan, data, batch_size, epochs=1, steps=None, initial_epoch=0, eager=False):
     x, y = data if isinstance(data, tuple) else (data, None)
+    if eager != gan.run_eagerly:
+        gan.run_eagerly = eager
+        gan.train_function = None  # the traced step of an earlier fit is not reused
     return gan.fit(
         x, y, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps,
         initial_epoch=initial_epoch, shuffle=False, verbose=0,
@@ -111,15 +119,18 @@ def _check_history(history, where):
         assert np.all(np.isfinite(values)), f"{where}: {key} not finite: {values}"
 
 
-def check_fit_mixed_policies(build_gan, data, batch_size, policies=POLICIES, strategy=None):
+def check_fit_mixed_policies(build_gan, data, batch_size, policies=POLICIES, strategy=None,
+                             eager_policies=()):
     """The mixed policies fit, one step each (on one replica unless `strategy` is given):
     finite losses, trackers reported, finite samples, loss-scale optimizers under
-    mixed_float16. (float32 fits in the replica-parity and resume checks.)"""
+    mixed_float16. (float32 fits in the replica-parity and resume checks.) The policies in
+    `eager_policies` run their step eagerly."""
     strategy = strategy or tf.distribute.get_strategy()
     for policy in (p for p in policies if p != "float32"):
         gan = build_in(strategy, build_gan, policy)
-        where = f"{strategy.__class__.__name__}/{policy}"
-        _check_history(_fit(gan, _take(data, batch_size), batch_size), where)
+        eager = policy in eager_policies
+        where = f"{strategy.__class__.__name__}/{policy}{' (eager)' if eager else ''}"
+        _check_history(_fit(gan, _take(data, batch_size), batch_size, eager=eager), where)
         images = gan.generate(example_inputs(gan, 2))
         assert np.all(np.isfinite(images)), f"{where}: generated images not finite"
         if policy == "mixed_float16":
@@ -136,18 +147,20 @@ def check_fit_strategies_and_policies(build_gan, data, batch_size, policies=POLI
     check_fit_mixed_policies(build_gan, data, batch_size, policies, strategy=two_cpu_strategy())
 
 
-def check_replica_parity(build_gan, data, batch_size, atol=1e-5, reference=None):
+def check_replica_parity(build_gan, data, batch_size, atol=1e-5, reference=None, eager=False):
     """One step on one global batch: 1 replica and 2 replicas give the same weights.
 
     `reference`: the weights of a one-replica model after that step, if already at hand.
+    `eager`: both steps run eagerly (the replicas still run in their own threads, with
+    the same cross-replica reductions).
     """
     batch = _take(data, batch_size)
     if reference is None:
         gan = build_in(one_cpu_strategy(), build_gan)
-        _fit(gan, batch, batch_size)
+        _fit(gan, batch, batch_size, eager=eager)
         reference = all_weights(gan)
     gan = build_in(two_cpu_strategy(), build_gan)
-    _check_history(_fit(gan, batch, batch_size), "mirrored_2cpu/float32")
+    _check_history(_fit(gan, batch, batch_size, eager=eager), "mirrored_2cpu/float32")
     assert_weights_close(reference, all_weights(gan), atol, "replica parity")
 
 
@@ -193,8 +206,9 @@ _RESUME_SCRIPT = textwrap.dedent(
     import numpy as np
     import keras
     import kerasgan  # registers the serializable classes
-    model_path, data_path, out_path, batch_size, steps = sys.argv[1:6]
+    model_path, data_path, out_path, batch_size, steps, eager = sys.argv[1:7]
     model = keras.saving.load_model(model_path)
+    model.run_eagerly = eager == "eager"
     data = np.load(data_path)
     labels = data["labels"] if "labels" in data.files else None
     model.fit(data["images"], labels, batch_size=int(batch_size), epochs=2, initial_epoch=1,
@@ -204,7 +218,7 @@ _RESUME_SCRIPT = textwrap.dedent(
 )
 
 
-def _resume_in_new_process(model_path, data, batch_size, steps, tmp_dir):
+def _resume_in_new_process(model_path, data, batch_size, steps, tmp_dir, eager=False):
     data_path = os.path.join(tmp_dir, "data.npz")
     out_path = os.path.join(tmp_dir, "resumed.npz")
     if isinstance(data, tuple):
@@ -215,7 +229,7 @@ def _resume_in_new_process(model_path, data, batch_size, steps, tmp_dir):
     env = dict(os.environ, PYTHONPATH=python_path)
     return subprocess.Popen(
         [sys.executable, "-c", _RESUME_SCRIPT, model_path, data_path, out_path,
-         str(batch_size), str(steps)],
+         str(batch_size), str(steps), "eager" if eager else "traced"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     ), out_path
 
@@ -262,7 +276,7 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
       optimizer state, compile config, samples), then one more step here and the same
       step in a *new process* from the saved file (resume equality);
     - the same first step under MirroredStrategy over two logical CPUs (replica parity);
-    - one step of each mixed policy on one replica;
+    - one step of each mixed policy on one replica (mixed_float16 eagerly);
     - export parity of each format in `export_formats`.
 
     Args:
@@ -284,11 +298,13 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
     model_path = os.path.join(tmp_dir, "mid.keras")
     gan.save(model_path)
     _check_loaded(gan, keras.saving.load_model(model_path))  # safe_mode stays on
-    proc, out_path = _resume_in_new_process(model_path, batch, batch_size, 1, tmp_dir)
+    proc, out_path = _resume_in_new_process(model_path, batch, batch_size, 1, tmp_dir,
+                                            eager=True)
     try:
-        _fit(gan, batch, batch_size, epochs=2, initial_epoch=1)
+        _fit(gan, batch, batch_size, epochs=2, initial_epoch=1, eager=True)
         check_replica_parity(build_gan, data, batch_size, parity_atol, reference=reference)
-        check_fit_mixed_policies(build_gan, data, batch_size, policies)
+        check_fit_mixed_policies(build_gan, data, batch_size, policies,
+                                 eager_policies=("mixed_float16",))
         if export_formats:
             check_export_parity(build_gan, tmp_dir, export_formats, gan=gan)
         _, stderr = proc.communicate(timeout=300)

@@ -72,8 +72,10 @@ def test_orthogonal_regularization_changes_the_generator_update():
         discriminator = BigGANDiscriminator(6, image_size=32, base_filters=4,
                                             attention_resolution=16)
         gan = GAN(generator, discriminator, num_classes=6)
+        # Eagerly: one step, so tracing it would cost more than it runs.
         gan.compile(loss="hinge", g_optimizer={"class_name": "SGD",
-                                               "config": {"learning_rate": 0.1}})
+                                               "config": {"learning_rate": 0.1}},
+                    run_eagerly=True)
         gan.train_on_batch(images, labels)
         results[beta] = generator.get_layer("block1_conv1_sn").layer.kernel.numpy()
     assert np.abs(results[0.0] - results[1.0]).max() > 1e-4
