@@ -3,6 +3,8 @@
 from kerasgan.layers import norms
 from kerasgan.layers.channel_wise_dense import ChannelWiseDense
 from kerasgan.layers.conditional_batch_norm import ConditionalBatchNormalization
+from kerasgan.layers.equalized_conv import EqualizedConv2D
+from kerasgan.layers.equalized_dense import EqualizedDense
 from kerasgan.layers.global_batch_dropout import GlobalBatchDropout
 from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
 from kerasgan.layers.held_at_zero import HeldAtZero
@@ -19,6 +21,8 @@ from kerasgan.layers.test_time_dropout import TestTimeDropout
 __all__ = [
     "ChannelWiseDense",
     "ConditionalBatchNormalization",
+    "EqualizedConv2D",
+    "EqualizedDense",
     "GlobalBatchDropout",
     "GlobalSumPooling2D",
     "HeldAtZero",
