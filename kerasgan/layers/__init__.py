@@ -9,8 +9,10 @@ from kerasgan.layers.global_batch_dropout import GlobalBatchDropout
 from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
 from kerasgan.layers.held_at_zero import HeldAtZero
 from kerasgan.layers.latent_chunks import LatentChunks
+from kerasgan.layers.minibatch_stddev import MinibatchStdDev
 from kerasgan.layers.orthogonal import OffDiagonalOrthogonal
 from kerasgan.layers.paste_center import PasteCenter
+from kerasgan.layers.pixel_norm import PixelNormalization
 from kerasgan.layers.projection import ProjectionHead
 from kerasgan.layers.reflection_pad import ReflectionPadding2D
 from kerasgan.layers.self_attention import SelfAttention
@@ -27,8 +29,10 @@ __all__ = [
     "GlobalSumPooling2D",
     "HeldAtZero",
     "LatentChunks",
+    "MinibatchStdDev",
     "OffDiagonalOrthogonal",
     "PasteCenter",
+    "PixelNormalization",
     "ProjectionHead",
     "ReflectionPadding2D",
     "SelfAttention",

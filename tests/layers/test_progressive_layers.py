@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgan.layers import EqualizedConv2D, EqualizedDense
+from kerasgan.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNormalization
 
 RNG = np.random.default_rng(0)
 
@@ -141,3 +141,91 @@ def test_equalized_layers_round_trip_in_a_keras_file(tmp_path):
     x = _x((2, 4, 4, 2))
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
     assert loaded.layers[1].get_config()["lr_multiplier"] == 0.5
+
+
+# ------------------------------------------------------------ pixel normalization
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (4, 7)])
+def test_pixel_norm_gives_unit_mean_square_per_pixel(shape):
+    x = _x(shape) * 5.0 + 1.0
+    y = np.asarray(PixelNormalization()(x))
+    np.testing.assert_allclose(np.mean(y**2, axis=-1), 1.0, rtol=1e-5)
+    expected = x / np.sqrt(np.mean(x.astype(np.float64) ** 2, axis=-1, keepdims=True) + 1e-8)
+    np.testing.assert_allclose(y, expected, rtol=1e-5)
+
+
+def test_pixel_norm_epsilon_keeps_zero_vectors_finite_and_validates():
+    y = np.asarray(PixelNormalization(epsilon=1e-8)(np.zeros((2, 3), np.float32)))
+    np.testing.assert_array_equal(y, 0.0)
+    x = np.full((1, 4), 1e-3, np.float32)
+    # mean square 1e-6 against epsilon 1e-6: scale 1 / sqrt(2e-6).
+    np.testing.assert_allclose(np.asarray(PixelNormalization(epsilon=1e-6)(x)),
+                               1e-3 / np.sqrt(2e-6), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"Received: epsilon=-1"):
+        PixelNormalization(epsilon=-1)
+
+
+# ------------------------------------------------------- minibatch standard deviation
+def _mbstd_reference(x, group_size, num_features):
+    """The official computation written out over explicit groups (NHWC)."""
+    n, h, w, c = x.shape
+    g = min(group_size, n)
+    m = n // g
+    out = np.zeros((n, h, w, num_features))
+    block = c // num_features
+    for group in range(m):
+        members = [i for i in range(n) if i % m == group]
+        assert len(members) == g
+        for f in range(num_features):
+            values = x[members][..., f * block:(f + 1) * block].astype(np.float64)
+            std = np.sqrt(values.var(axis=0) + 1e-8)
+            out[members, :, :, f] = std.mean()
+    return np.concatenate([x, out], axis=-1)
+
+
+@pytest.mark.parametrize("batch,group_size,num_features",
+                         [(8, 4, 1), (8, 4, 2), (6, 2, 2), (3, 4, 1), (4, 4, 4)])
+def test_minibatch_stddev_equals_the_grouped_numpy_computation(batch, group_size, num_features):
+    x = _x((batch, 3, 5, 4)) * np.arange(1, 5, dtype=np.float32)
+    layer = MinibatchStdDev(group_size=group_size, num_features=num_features)
+    y = np.asarray(layer(x))
+    assert y.shape == (batch, 3, 5, 4 + num_features)
+    np.testing.assert_allclose(y, _mbstd_reference(x, group_size, num_features), rtol=1e-5)
+
+
+def test_minibatch_stddev_groups_examples_with_the_official_strided_order():
+    # Batch 4, groups of 2: groups are {0, 2} and {1, 3}, not {0, 1} and {2, 3}.
+    x = np.zeros((4, 1, 1, 1), np.float32)
+    x[2] = 2.0  # group {0, 2}: std 1; group {1, 3}: std 0 (plus epsilon)
+    y = np.asarray(MinibatchStdDev(group_size=2)(x))[:, 0, 0, 1]
+    np.testing.assert_allclose(y, [1.0, 1e-4, 1.0, 1e-4], rtol=1e-4)
+
+
+def test_minibatch_stddev_in_a_graph_with_unknown_batch():
+    import tensorflow as tf
+
+    layer = MinibatchStdDev(group_size=4)
+    x = _x((8, 2, 2, 3))
+    fn = tf.function(layer, input_signature=[tf.TensorSpec((None, 2, 2, 3), tf.float32)])
+    np.testing.assert_allclose(np.asarray(fn(x)), _mbstd_reference(x, 4, 1), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(fn(x[:2])), _mbstd_reference(x[:2], 4, 1), rtol=1e-5)
+
+
+def test_minibatch_stddev_rejects_bad_batches_and_channels():
+    with pytest.raises(ValueError, match=r"Received: batch=6, group_size=4"):
+        MinibatchStdDev(group_size=4)(_x((6, 2, 2, 3)))
+    with pytest.raises(ValueError, match=r"divide the 3 channels. Received: num_features=2"):
+        MinibatchStdDev(num_features=2)(_x((4, 2, 2, 3)))
+    with pytest.raises(ValueError, match=r"Received: group_size=0"):
+        MinibatchStdDev(group_size=0)
+
+
+def test_pixel_norm_and_minibatch_stddev_round_trip_in_a_keras_file(tmp_path):
+    inputs = keras.Input((4, 4, 2), batch_size=4)
+    outputs = MinibatchStdDev(group_size=2, num_features=2)(PixelNormalization()(inputs))
+    model = keras.Model(inputs, outputs)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    x = _x((4, 4, 4, 2))
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+    assert loaded.layers[2].get_config()["num_features"] == 2
