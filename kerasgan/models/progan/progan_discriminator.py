@@ -31,8 +31,8 @@ class ProGANDiscriminator(Network):
     structure): after each stage's pooling the output is blended with the
     FromRGB of the average-pooled input by `lerp_clip(stage, from_rgb, lod -
     offset)`, mirroring `ProGANGenerator`. `lod` is a non-trainable variable
-    (`set_lod`). The official fused conv-downscale (`fused_scale`) computes
-    the same function as the conv followed by the pooling. The 4x4 features
+    (`set_lod`). The official default fused conv-downscale (`fused_scale`)
+    computes exactly the conv followed by the pooling, with the same kernel. The 4x4 features
     are flattened in the official `[channels, 4, 4]` order, so official
     weights load unpermuted.
 

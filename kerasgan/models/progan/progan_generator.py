@@ -37,10 +37,13 @@ class ProGANGenerator(Network):
     `resolution / 2**k` with its image upscaled, and fractional values fade
     the next stage in. `lod` is a non-trainable variable (`set_lod`), saved
     with the weights; an exported generator computes at the stored value.
-    The official fused upscale-conv (`fused_scale`) computes the same
-    function as upscaling followed by the conv, with the same weights.
-    The dense layer's units are ordered as the official `[channels, 4, 4]`
-    reshape, so official weights load unpermuted.
+    The official default fused upscale-conv (`fused_scale`, a transposed
+    conv with a `[k, k, out, in]` kernel) computes exactly upscaling followed
+    by a conv3x3 whose kernel is that one flipped spatially with its last two
+    axes swapped: same function, same parameter count, and official
+    `Conv0_up` weights load after that flip. The dense layer's units are
+    ordered as the official `[channels, 4, 4]` reshape, so its weights load
+    unpermuted (as do all other convs).
 
     Args:
         resolution: output size, a power of 2 (at least 4).
