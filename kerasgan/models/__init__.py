@@ -1,6 +1,15 @@
 """GAN models: the adversarial base class and the architecture families."""
 
-from kerasgan.models import biggan, conditional, context_encoder, cyclegan, dcgan, pix2pix, sagan
+from kerasgan.models import (
+    biggan,
+    conditional,
+    context_encoder,
+    cyclegan,
+    dcgan,
+    pix2pix,
+    progan,
+    sagan,
+)
 from kerasgan.models.biggan import BigGANDiscriminator, BigGANGenerator
 from kerasgan.models.conditional import CGANDiscriminator, CGANGenerator
 from kerasgan.models.context_encoder import (
@@ -17,6 +26,7 @@ from kerasgan.models.pix2pix import (
     PixelDiscriminator,
     UNetGenerator,
 )
+from kerasgan.models.progan import ProGANDiscriminator, ProGANGenerator
 from kerasgan.models.sagan import SAGANDiscriminator, SAGANGenerator
 from kerasgan.models.translation import LinearDecay, TranslationGAN
 
@@ -24,6 +34,7 @@ __all__ = ["GAN", "BigGANDiscriminator", "BigGANGenerator", "CGANDiscriminator",
            "CGANGenerator", "ContextEncoder", "ContextEncoderDiscriminator",
            "ContextEncoderGenerator", "CycleGAN", "DCGANGenerator", "DCGANDiscriminator",
            "ImagePool", "LinearDecay", "PatchGANDiscriminator", "Pix2Pix", "PixelDiscriminator",
-           "ResNetGenerator", "SAGANDiscriminator", "SAGANGenerator", "TranslationGAN",
+           "ProGANDiscriminator", "ProGANGenerator", "ResNetGenerator", "SAGANDiscriminator",
+           "SAGANGenerator", "TranslationGAN",
            "UNetGenerator", "biggan", "conditional", "context_encoder", "cyclegan", "dcgan",
-           "pix2pix", "sagan"]
+           "pix2pix", "progan", "sagan"]
