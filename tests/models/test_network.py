@@ -41,6 +41,8 @@ TINY = {
     models.ContextEncoderGenerator: dict(image_size=32, hole_size=8, base_filters=4,
                                          bottleneck_dim=16),
     models.ContextEncoderDiscriminator: dict(image_size=16, channels=1, base_filters=4),
+    models.ProGANGenerator: dict(resolution=16, fmap_base=64, fmap_max=16),
+    models.ProGANDiscriminator: dict(resolution=16, fmap_base=64, fmap_max=16),
 }
 
 
