@@ -1,6 +1,7 @@
 """Reusable layers, one per file, and the shared normalization helpers (`norms`)."""
 
 from kerasgan.layers import norms
+from kerasgan.layers.channel_bias import ChannelBias
 from kerasgan.layers.channel_wise_dense import ChannelWiseDense
 from kerasgan.layers.conditional_batch_norm import ConditionalBatchNormalization
 from kerasgan.layers.equalized_conv import EqualizedConv2D
@@ -9,6 +10,8 @@ from kerasgan.layers.global_batch_dropout import GlobalBatchDropout
 from kerasgan.layers.global_sum_pooling import GlobalSumPooling2D
 from kerasgan.layers.held_at_zero import HeldAtZero
 from kerasgan.layers.latent_chunks import LatentChunks
+from kerasgan.layers.level_of_detail import LevelOfDetail
+from kerasgan.layers.lod_blend import LodBlend
 from kerasgan.layers.minibatch_stddev import MinibatchStdDev
 from kerasgan.layers.orthogonal import OffDiagonalOrthogonal
 from kerasgan.layers.paste_center import PasteCenter
@@ -21,6 +24,7 @@ from kerasgan.layers.test_time_batch_norm import TestTimeBatchNormalization
 from kerasgan.layers.test_time_dropout import TestTimeDropout
 
 __all__ = [
+    "ChannelBias",
     "ChannelWiseDense",
     "ConditionalBatchNormalization",
     "EqualizedConv2D",
@@ -29,6 +33,8 @@ __all__ = [
     "GlobalSumPooling2D",
     "HeldAtZero",
     "LatentChunks",
+    "LevelOfDetail",
+    "LodBlend",
     "MinibatchStdDev",
     "OffDiagonalOrthogonal",
     "PasteCenter",

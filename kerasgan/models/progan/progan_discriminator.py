@@ -2,11 +2,15 @@
 
 import keras
 
-from kerasgan.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev
-from kerasgan.models.network import Network
-from kerasgan.models.progan._layers import (
+from kerasgan.layers import (
+    EqualizedConv2D,
+    EqualizedDense,
     LevelOfDetail,
     LodBlend,
+    MinibatchStdDev,
+)
+from kerasgan.models.network import Network
+from kerasgan.models.progan._layers import (
     check_architecture,
     check_non_negative_int,
     check_positive_int,

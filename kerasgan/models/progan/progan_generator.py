@@ -4,12 +4,16 @@ import math
 
 import keras
 
-from kerasgan.layers import EqualizedConv2D, EqualizedDense, PixelNormalization
-from kerasgan.models.network import Network
-from kerasgan.models.progan._layers import (
+from kerasgan.layers import (
     ChannelBias,
+    EqualizedConv2D,
+    EqualizedDense,
     LevelOfDetail,
     LodBlend,
+    PixelNormalization,
+)
+from kerasgan.models.network import Network
+from kerasgan.models.progan._layers import (
     check_architecture,
     check_positive_int,
     feature_maps,
