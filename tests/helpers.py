@@ -13,7 +13,13 @@
   and synchronized batch norm in float16, belongs to the shared step and is
   tested once, in tests/models/test_base.py and tests/models/test_dcgan_recipes.py);
 - gives the same weights after one step on one global batch with one replica
-  and with two replicas (replica parity, within `parity_atol`);
+  and with two replicas (replica parity, within `parity_atol`; the two-replica
+  step runs eagerly: each replica still runs in its own thread with the same
+  all-reduces, merge calls and replica slicing, and the one-replica reference
+  is the traced float32 step, so graph and eager agree too. A traced
+  MirroredStrategy step costs two replica traces; it is checked for the shared
+  step in tests/models/test_dcgan_recipes.py, tests/models/test_base.py and the
+  multi-worker tests);
 - round-trips `get_config` -> `from_config` for the GAN and both networks;
 - saves to `.keras` and loads back (with `safe_mode` on) with equal weights,
   optimizer state and compile configuration;
@@ -275,7 +281,8 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
       replica parity), saved to `.keras` and loaded back in this process (weights,
       optimizer state, compile config, samples), then one more step here and the same
       step in a *new process* from the saved file (resume equality);
-    - the same first step under MirroredStrategy over two logical CPUs (replica parity);
+    - the same first step under MirroredStrategy over two logical CPUs, eagerly (replica
+      parity against the traced one-replica step);
     - one step of each mixed policy on one replica (mixed_float16 eagerly);
     - export parity of each format in `export_formats`.
 
@@ -302,7 +309,8 @@ def run_gan_family_test(build_gan, data, tmp_dir, batch_size=4, policies=POLICIE
                                             eager=True)
     try:
         _fit(gan, batch, batch_size, epochs=2, initial_epoch=1, eager=True)
-        check_replica_parity(build_gan, data, batch_size, parity_atol, reference=reference)
+        check_replica_parity(build_gan, data, batch_size, parity_atol, reference=reference,
+                             eager=True)
         check_fit_mixed_policies(build_gan, data, batch_size, policies,
                                  eager_policies=("mixed_float16",))
         if export_formats:

@@ -306,9 +306,10 @@ def test_pix2pix_recipe_trains_with_decay_and_translates_files_and_folders(tmp_p
 @pytest.mark.heavy
 def test_cyclegan_recipe_exports_both_directions_and_samples_one(tmp_path, capsys):
     run = tmp_path / "cg"
+    # Eager steps: this test is about exports and sampling (the family test traces the step).
     assert cli.main(["train", "cyclegan", "--image-size", "16", "--base-filters", "2",
                      "--batch-size", "2", "--epochs", "1", "--num-examples", "4",
-                     "--no-jitter", "--no-tensorboard", "--out", str(run)]) == 0
+                     "--no-jitter", "--no-tensorboard", "--run-eagerly", "--out", str(run)]) == 0
     assert cli.main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "e")]) == 0
     out = capsys.readouterr().out
     assert out.count("max |difference| to the Keras model") == 2

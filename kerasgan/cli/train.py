@@ -93,6 +93,9 @@ def _add_run_flags(parser):
     run.add_argument("--save-every-seconds", type=positive_int, default=600, metavar="S",
                      help="without --save-every-steps, write a checkpoint every S seconds of "
                      "training (default 600)")
+    run.add_argument("--run-eagerly", action="store_true",
+                     help="run each training step eagerly instead of tracing it into a graph "
+                     "(for debugging a model: no tracing time at the start, slower steps)")
     run.add_argument("--out", default=None, help="output folder (default: runs/TARGET)")
     return run.actions
 
@@ -600,6 +603,7 @@ def _train(args, target, arguments, settings, epochs, previous, out, folder, str
                 gan.compile(**compile_settings)
             else:
                 gan.compile()
+    gan.run_eagerly = bool(args.run_eagerly)
     rate = _describe_rate(gan.get_compile_config().get("g_optimizer", {}))
     if rate is not None and not previous:
         print(f"Learning rate {rate}.")
