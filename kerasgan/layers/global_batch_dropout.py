@@ -43,9 +43,9 @@ class _StepDraws:
 
 @contextlib.contextmanager
 def step_draws(seed, replica_id, num_replicas):
-    """Makes every `GlobalBatchDropout` called in training mode inside draw its mask for
-    the global batch from `seed` (a `[2]` int64 stateless seed) and keep the rows of replica
-    `replica_id` of `num_replicas` (equal shares, in replica order).
+    """Makes every `GlobalBatchDropout` (and `NoiseInjection`) called in training mode inside
+    draw its mask (noise) for the global batch from `seed` (a `[2]` int64 stateless seed) and
+    keep the rows of replica `replica_id` of `num_replicas` (equal shares, in replica order).
 
     The adversarial base enters it around each training step with the model's step seed.
     """
