@@ -62,6 +62,16 @@ class NoiseInjection(keras.layers.Layer):
                              f"Received: input_shape={input_shape}")
         self.strength = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
                                         name="strength")
+        self._fixed_noise = None
+        height, width = input_shape[1], input_shape[2]
+        if height is not None and width is not None:
+            # Drawn once, eagerly, and used as a constant: inference graphs and exports
+            # hold the map itself, not a random op.
+            with tf.init_scope():
+                self._fixed_noise = self._draw_fixed((1, height, width, 1)).numpy()
+
+    def _draw_fixed(self, shape):
+        return tf.random.stateless_normal(shape, tf.constant([self.seed, 0], tf.int64))
 
     def _noise(self, x, training):
         shape = tf.shape(x)
@@ -71,8 +81,9 @@ class NoiseInjection(keras.layers.Layer):
             if draws is not None:
                 return draws.replica_rows(local_shape, _stateless_normal)
             return tf.random.normal(local_shape)
-        return tf.random.stateless_normal(tf.stack([1, shape[1], shape[2], 1]),
-                                          tf.constant([self.seed, 0], tf.int64))
+        if self._fixed_noise is not None:
+            return self._fixed_noise
+        return self._draw_fixed(tf.stack([1, shape[1], shape[2], 1]))
 
     def call(self, x, noise=None, training=None):
         noise = self._noise(x, training) if noise is None else noise
