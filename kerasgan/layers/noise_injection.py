@@ -16,8 +16,8 @@ class NoiseInjection(keras.layers.Layer):
     """Adds `strength * noise`: one noise map `[batch, h, w, 1]` scaled per channel.
 
     The strength is one weight per channel, initialized to zero (the official
-    `noise_strength`, a trainable variable named `weight` in `apply_noise`), so
-    a new layer is the identity. Where the noise comes from:
+    noise strength, the trainable `Noise/weight` of `apply_noise`), so a new
+    layer is the identity. Where the noise comes from:
 
     - an explicit `noise` tensor (`[batch or 1, h, w, 1]`), when one is given;
     - in training inside a kerasgan training step (`step_draws`): drawn for the
@@ -28,7 +28,8 @@ class NoiseInjection(keras.layers.Layer):
       the batch, as the official synthesis network's stored noise maps
       (`noise0`, `noise1`, ... used with `randomize_noise=False`): sampling and
       exported generators are deterministic, and an example's image does not
-      depend on its batch.
+      depend on its batch. With a known `h, w` the map is drawn once when the
+      layer is built and is a constant of inference graphs.
 
     The noise is drawn in float32 and added in the input's dtype. One weight
     per channel.
