@@ -24,12 +24,28 @@ class _StepDraws:
         self.calls += 1
         return tf.random.experimental.stateless_fold_in(self.seed, self.calls)
 
+    def replica_rows(self, local_shape, sample):
+        """Draws `sample(global_shape, seed)` for the global batch with a fresh seed and
+        returns this replica's rows.
+
+        `local_shape` is the replica's `[local_batch, ...]` shape (a tensor); the global
+        batch is `local_batch * num_replicas` and replica `r` keeps rows
+        `[r * local_batch, (r + 1) * local_batch)`, so the draw for the example at global
+        position `i` does not depend on how the batch is split.
+        """
+        local_shape = tf.convert_to_tensor(local_shape, tf.int32)
+        local = local_shape[0]
+        rest = local_shape[1:]
+        drawn = sample(tf.concat([[local * self.num_replicas], rest], axis=0), self.next_seed())
+        start = tf.cast(self.replica_id, tf.int32) * local
+        return tf.slice(drawn, tf.concat([[start], tf.zeros_like(rest)], axis=0), local_shape)
+
 
 @contextlib.contextmanager
 def step_draws(seed, replica_id, num_replicas):
-    """Makes every `GlobalBatchDropout` called in training mode inside draw its mask for
-    the global batch from `seed` (a `[2]` int64 stateless seed) and keep the rows of replica
-    `replica_id` of `num_replicas` (equal shares, in replica order).
+    """Makes every `GlobalBatchDropout` (and `NoiseInjection`) called in training mode inside
+    draw its mask (noise) for the global batch from `seed` (a `[2]` int64 stateless seed) and
+    keep the rows of replica `replica_id` of `num_replicas` (equal shares, in replica order).
 
     The adversarial base enters it around each training step with the model's step seed.
     """
@@ -41,7 +57,13 @@ def step_draws(seed, replica_id, num_replicas):
         stack.pop()
 
 
-def _current():
+def current_step_draws():
+    """The random source of the training step being traced on this thread (inside
+    `step_draws`), or `None` outside a step.
+
+    Layers whose training-time randomness must not depend on how the global batch is split
+    (`GlobalBatchDropout`, `NoiseInjection`) draw through its `replica_rows`.
+    """
     stack = getattr(_local, "stack", None)
     return stack[-1] if stack else None
 
@@ -75,7 +97,7 @@ class GlobalBatchDropout(keras.layers.Dropout):
     """
 
     def call(self, inputs, training=False):
-        draws = _current()
+        draws = current_step_draws()
         if not training or self.rate == 0 or draws is None:
             return super().call(inputs, training=training)
         local = tf.shape(inputs)[0]
@@ -86,11 +108,8 @@ class GlobalBatchDropout(keras.layers.Dropout):
             if self.noise_shape[0] is not None:  # one mask for every example
                 keep = tf.random.stateless_uniform(shape, draws.next_seed()) >= self.rate
                 return self._apply(inputs, keep)
-        global_shape = tf.concat([[local * draws.num_replicas], shape[1:]], axis=0)
-        uniform = tf.random.stateless_uniform(global_shape, draws.next_seed())
-        start = tf.cast(draws.replica_id, tf.int32) * local
-        keep = tf.slice(uniform, tf.concat([[start], tf.zeros_like(shape[1:])], axis=0),
-                        tf.concat([[local], shape[1:]], axis=0)) >= self.rate
+        shape = tf.concat([[local], shape[1:]], axis=0)
+        keep = draws.replica_rows(shape, tf.random.stateless_uniform) >= self.rate
         return self._apply(inputs, keep)
 
     def _apply(self, inputs, keep):

@@ -9,6 +9,7 @@ from kerasgan.models import (
     pix2pix,
     progan,
     sagan,
+    stylegan,
 )
 from kerasgan.models.biggan import BigGANDiscriminator, BigGANGenerator
 from kerasgan.models.conditional import CGANDiscriminator, CGANGenerator
@@ -28,6 +29,12 @@ from kerasgan.models.pix2pix import (
 )
 from kerasgan.models.progan import ProGANDiscriminator, ProGANGenerator
 from kerasgan.models.sagan import SAGANDiscriminator, SAGANGenerator
+from kerasgan.models.stylegan import (
+    StyleGANDiscriminator,
+    StyleGANGenerator,
+    StyleGANMapping,
+    StyleGANSynthesis,
+)
 from kerasgan.models.translation import LinearDecay, TranslationGAN
 
 __all__ = ["GAN", "BigGANDiscriminator", "BigGANGenerator", "CGANDiscriminator",
@@ -35,6 +42,7 @@ __all__ = ["GAN", "BigGANDiscriminator", "BigGANGenerator", "CGANDiscriminator",
            "ContextEncoderGenerator", "CycleGAN", "DCGANGenerator", "DCGANDiscriminator",
            "ImagePool", "LinearDecay", "PatchGANDiscriminator", "Pix2Pix", "PixelDiscriminator",
            "ProGANDiscriminator", "ProGANGenerator", "ResNetGenerator", "SAGANDiscriminator",
-           "SAGANGenerator", "TranslationGAN",
+           "SAGANGenerator", "StyleGANDiscriminator", "StyleGANGenerator", "StyleGANMapping",
+           "StyleGANSynthesis", "TranslationGAN",
            "UNetGenerator", "biggan", "conditional", "context_encoder", "cyclegan", "dcgan",
-           "pix2pix", "progan", "sagan"]
+           "pix2pix", "progan", "sagan", "stylegan"]

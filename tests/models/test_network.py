@@ -43,6 +43,16 @@ TINY = {
     models.ContextEncoderDiscriminator: dict(image_size=16, channels=1, base_filters=4),
     models.ProGANGenerator: dict(resolution=16, fmap_base=64, fmap_max=16),
     models.ProGANDiscriminator: dict(resolution=16, fmap_base=64, fmap_max=16),
+    models.StyleGANMapping: dict(latent_dim=8, dlatent_dim=6, num_layers=4, mapping_layers=2,
+                                 mapping_fmaps=5, lr_multiplier=0.1, normalize_latents=False),
+    models.StyleGANSynthesis: dict(resolution=16, channels=1, dlatent_dim=8, fmap_base=64,
+                                   fmap_max=16, blur_filter=[1, 3, 1], noise_seed=2),
+    models.StyleGANGenerator: dict(resolution=16, latent_dim=8, dlatent_dim=8, mapping_layers=2,
+                                   mapping_fmaps=8, fmap_base=64, fmap_max=16, blur_filter=None,
+                                   truncation_psi=0.5, truncation_cutoff=2),
+    models.StyleGANDiscriminator: dict(resolution=16, channels=1, fmap_base=64, fmap_max=16,
+                                       mbstd_group_size=2, mbstd_num_features=2,
+                                       blur_filter=None),
 }
 
 

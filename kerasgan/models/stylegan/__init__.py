@@ -1,0 +1,10 @@
+"""StyleGAN (Karras et al., 2019): a mapping network, a style-based synthesis network with
+noise inputs, and the Progressive GAN-style discriminator, growing by `lod`."""
+
+from kerasgan.models.stylegan.stylegan_discriminator import StyleGANDiscriminator
+from kerasgan.models.stylegan.stylegan_generator import StyleGANGenerator
+from kerasgan.models.stylegan.stylegan_mapping import StyleGANMapping
+from kerasgan.models.stylegan.stylegan_synthesis import StyleGANSynthesis
+
+__all__ = ["StyleGANDiscriminator", "StyleGANGenerator", "StyleGANMapping",
+           "StyleGANSynthesis"]
