@@ -137,6 +137,7 @@ class GAN(AdversarialModel):
         d_steps=1,
         weight_clip=None,
         reuse_fake_batch=True,
+        drift_weight=0.0,
         jit_compile=False,
         steps_per_execution=1,
         **kwargs,
@@ -157,15 +158,19 @@ class GAN(AdversarialModel):
                 each update (WGAN: 0.01).
             reuse_fake_batch: the generator update reuses the last
                 discriminator update's fake batch (saves one generator pass).
+            drift_weight: epsilon_drift of Progressive GAN: adds
+                `drift_weight * real_logits**2` to the critic's loss, keeping
+                its outputs near 0 (0.001 in the paper).
             jit_compile: XLA-compile the step (measured slower on CPU; off by default).
             steps_per_execution: passed to `keras.Model.compile`.
         """
         if int(d_steps) < 1:
             raise ValueError(f"`d_steps` must be >= 1. Received: d_steps={d_steps}")
-        if gradient_penalty_weight < 0 or r1_weight < 0:
+        if gradient_penalty_weight < 0 or r1_weight < 0 or drift_weight < 0:
             raise ValueError(
                 "Penalty weights must be >= 0. Received: "
-                f"gradient_penalty_weight={gradient_penalty_weight}, r1_weight={r1_weight}"
+                f"gradient_penalty_weight={gradient_penalty_weight}, r1_weight={r1_weight}, "
+                f"drift_weight={drift_weight}"
             )
         self._d_loss_fn, self._g_loss_fn = loss_pair(loss)
         self.loss_name = loss if isinstance(loss, str) else None
@@ -174,19 +179,23 @@ class GAN(AdversarialModel):
         self.d_steps = int(d_steps)
         self.weight_clip = None if weight_clip is None else float(weight_clip)
         self.reuse_fake_batch = bool(reuse_fake_batch)
+        self.drift_weight = float(drift_weight)
         if self.weight_clip is not None:
             constraint = WeightClip(self.weight_clip)
             for weight in self.discriminator.trainable_weights:
                 weight.constraint = constraint
         self._build_optimizers(g_optimizer, d_optimizer, _DCGAN_ADAM)
-        self._finish_compile({
+        settings = {
             "loss": self.loss_name,
             "gradient_penalty_weight": self.gradient_penalty_weight,
             "r1_weight": self.r1_weight,
             "d_steps": self.d_steps,
             "weight_clip": self.weight_clip,
             "reuse_fake_batch": self.reuse_fake_batch,
-        }, jit_compile, steps_per_execution, **kwargs)
+        }
+        if self.drift_weight:  # only where used: the compile configs of entries stay as written
+            settings["drift_weight"] = self.drift_weight
+        self._finish_compile(settings, jit_compile, steps_per_execution, **kwargs)
 
     def tracker_names(self):
         names = ["d_loss", "g_loss", "d_accuracy"]
@@ -390,6 +399,10 @@ class GAN(AdversarialModel):
             r1 = r1_penalty(self.discriminator, real, labels=real_labels)
             per_example = per_example + 0.5 * self.r1_weight * r1
             logs["r1_penalty"] = tf.reduce_mean(r1)
+        if self.drift_weight:
+            drift = tf.reduce_mean(tf.reshape(tf.square(real_logits),
+                                              [tf.shape(real_logits)[0], -1]), axis=1)
+            per_example = per_example + self.drift_weight * drift
         threshold = 0.5 if self.loss_name in ("least_squares", "lsgan") else 0.0
         logs["d_loss"] = tf.reduce_mean(adversarial)
         logs["d_accuracy"] = self.real_fake_accuracy(real_logits, fake_logits, threshold)
