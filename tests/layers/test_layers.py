@@ -115,14 +115,18 @@ def test_orthogonal_regularization_is_zero_only_for_orthogonal_filters():
 
 
 def test_orthogonal_regularization_gradient_matches_finite_differences():
+    # Its own draw (the module's RNG state depends on which tests ran first in the worker);
+    # the regularizer computes in float32, so the step is large enough for float32 rounding
+    # to stay far below the tolerance (the central difference of this quartic is exact to
+    # O(h**2)).
     reg = OffDiagonalOrthogonal(1e-2)
-    w = tf.Variable(_x((5, 4)).astype(np.float64))
+    w = tf.Variable(np.random.default_rng(11).standard_normal((5, 4)))
     with tf.GradientTape() as tape:
         value = reg(w)
     grad = tape.gradient(value, w).numpy()
     base = w.numpy()
     numeric = np.zeros_like(base)
-    h = 1e-3
+    h = 1e-2
     for i in range(base.shape[0]):
         for j in range(base.shape[1]):
             plus, minus = base.copy(), base.copy()
