@@ -1,0 +1,224 @@
+"""Progressive GAN training: the growth schedule against the official loop, the fade of the
+reals, growing through three resolutions inside `fit`, exact resume mid-fade, the family
+check."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasgan.models.base import inner_optimizer
+from kerasgan.models.growth import GrowthSchedule
+from kerasgan.models.progan import ProGAN, ProGANDiscriminator, ProGANGenerator, box_filtered
+from tests.helpers import all_weights, assert_weights_close, run_gan_family_test
+
+TINY = {"fmap_base": 16, "fmap_max": 8}
+
+
+def _official_loop(resolution, initial, stabilize, fade, batch_sizes, base_batch, g_rates,
+                   d_rates, base_rate, repeats, steps):
+    """The official training loop's values per step (train.py: TrainingSchedule evaluated
+    every `minibatch_repeats` steps on the images shown so far, optimizer reset when floor or
+    ceil of lod changes), written out independently of `GrowthSchedule`."""
+    resolution_log2 = int(math.log2(resolution))
+    rows, images, previous = [], 0, -1.0
+    while len(rows) < steps:
+        kimg = images / 1000.0
+        period = (stabilize + fade) / 1000.0
+        phase = int(np.floor(kimg / period))
+        phase_kimg = kimg - phase * period
+        lod = resolution_log2 - np.floor(np.log2(initial)) - phase
+        lod -= max(phase_kimg - stabilize / 1000.0, 0.0) / (fade / 1000.0)
+        lod = max(lod, 0.0)
+        res = 2 ** (resolution_log2 - int(np.floor(lod)))
+        batch = batch_sizes.get(res, base_batch)
+        reset = previous >= 0 and (np.floor(lod) != np.floor(previous)
+                                   or np.ceil(lod) != np.ceil(previous))
+        previous = lod
+        for repeat in range(repeats):
+            rows.append({"lod": lod, "resolution": res, "batch_size": batch,
+                         "g_learning_rate": g_rates.get(res, base_rate),
+                         "d_learning_rate": d_rates.get(res, base_rate),
+                         "reset": bool(reset and repeat == 0)})
+            images += batch
+    return rows[:steps]
+
+
+@pytest.mark.parametrize("repeats", [1, 4])
+def test_schedule_follows_the_official_training_loop_step_by_step(repeats):
+    batch_sizes, g_rates, d_rates = {4: 16, 8: 12, 16: 4}, {16: 0.0015}, {8: 0.002}
+    schedule = GrowthSchedule(resolution=16, initial_resolution=4, stabilize_images=100,
+                              fade_images=60, batch_size=8, batch_sizes=batch_sizes,
+                              g_learning_rates=g_rates, d_learning_rates=d_rates,
+                              repeats=repeats)
+    steps = schedule.growth_steps + 10
+    expected = _official_loop(16, 4, 100, 60, batch_sizes, 8, g_rates, d_rates, 0.001,
+                              repeats, steps)
+    graph_values = tf.function(schedule.step_values)
+    for step, row in enumerate(expected):
+        values = schedule.values_at(step)
+        traced = {k: v.numpy() for k, v in graph_values(tf.constant(step, tf.int64)).items()}
+        for key, value in row.items():
+            assert values[key] == pytest.approx(value), (step, key, values[key], value)
+            assert traced[key] == pytest.approx(value, rel=1e-6), (step, key, traced[key])
+    # Every resolution is shown, and its fade-in's lod decreases strictly inside (0, 2).
+    assert {row["resolution"] for row in expected} == {4, 8, 16}
+    fading = [row["lod"] for row in expected if row["lod"] % 1]
+    assert fading and all(a >= b for a, b in zip(fading, fading[1:]))
+    assert sum(row["reset"] for row in expected) == 4  # 2 fade-ins, 2 stabilizations
+
+
+def test_schedule_config_round_trip_and_bad_arguments():
+    schedule = GrowthSchedule(resolution=32, initial_resolution=8, batch_sizes={8: 4},
+                              g_learning_rates={32: 0.002})
+    again = GrowthSchedule.from_config(schedule.get_config())
+    assert again.get_config() == schedule.get_config() and again.segments == schedule.segments
+    with pytest.raises(ValueError, match="`initial_resolution` .64. must not exceed"):
+        GrowthSchedule(resolution=32, initial_resolution=64)
+    with pytest.raises(ValueError, match="`resolution` must be a power of 2"):
+        GrowthSchedule(resolution=48)
+    with pytest.raises(ValueError, match=r"batch_sizes\[8\]=0"):
+        GrowthSchedule(resolution=32, batch_sizes={8: 0})
+    with pytest.raises(ValueError, match="`fade_images` must be an integer >= 1"):
+        GrowthSchedule(resolution=32, fade_images=0)
+
+
+def _numpy_box(images, k):
+    n, h, w, c = images.shape
+    f = 2**k
+    blocks = images.reshape(n, h // f, f, w // f, f, c).mean(axis=(2, 4))
+    return blocks.repeat(f, axis=1).repeat(f, axis=2)
+
+
+def test_reals_fade_as_the_official_process_reals():
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3)).astype("float32")
+    np.testing.assert_allclose(box_filtered(images, 0.0, 2), images, atol=1e-6)
+    np.testing.assert_allclose(box_filtered(images, 2.0, 2), _numpy_box(images, 2), atol=1e-6)
+    # Official: the reals at 8x8 (lod 1.25 -> floor 1) blended with their own 2x2 box filter
+    # by 0.25, upscaled to 16x16.
+    low = _numpy_box(images, 1)[:, ::2, ::2]
+    blended = 0.75 * low + 0.25 * _numpy_box(low, 1)
+    expected = blended.repeat(2, axis=1).repeat(2, axis=2)
+    np.testing.assert_allclose(box_filtered(images, 1.25, 2), expected, atol=1e-6)
+
+
+def _schedule(**overrides):
+    settings = dict(resolution=16, initial_resolution=4, stabilize_images=16, fade_images=16,
+                    batch_size=4, g_learning_rates={8: 0.002}, d_learning_rates={16: 0.003},
+                    repeats=1)
+    settings.update(overrides)
+    return GrowthSchedule(**settings)
+
+
+def _build(schedule=None, ema_decay=0.999, seed=5):
+    keras.utils.set_random_seed(seed)  # the same initial weights on every build
+    return ProGAN(ProGANGenerator(resolution=16, latent_dim=8, **TINY),
+                  ProGANDiscriminator(resolution=16, **TINY),
+                  schedule=schedule or _schedule(), ema_decay=ema_decay, seed=seed)
+
+
+def _images(n, seed=1):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 16, 16, 3)).astype("float32")
+
+
+class _Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rows = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        model = self.model
+        self.rows.append({
+            "lod": model.generator.lod, "d_lod": model.discriminator.lod,
+            "ema_lod": model.ema_generator.lod,
+            "g_learning_rate": float(inner_optimizer(model.g_optimizer).learning_rate),
+            "d_learning_rate": float(inner_optimizer(model.d_optimizer).learning_rate),
+            "g_iterations": int(inner_optimizer(model.g_optimizer).iterations),
+        })
+
+
+def test_fit_grows_through_three_resolutions_with_the_schedules_values():
+    schedule = _schedule()
+    gan = _build(schedule)
+    gan.compile()
+    steps = schedule.growth_steps + 2
+    recorder = _Recorder()
+    history = gan.fit(_images(4 * steps), batch_size=4, epochs=1, shuffle=False, verbose=0,
+                      callbacks=[recorder])
+    assert len(recorder.rows) == steps
+    segments = schedule.segments
+    for step, row in enumerate(recorder.rows):
+        values = schedule.values_at(step)
+        assert row["lod"] == row["d_lod"] == row["ema_lod"] == pytest.approx(values["lod"])
+        assert row["g_learning_rate"] == pytest.approx(values["g_learning_rate"])
+        assert row["d_learning_rate"] == pytest.approx(values["d_learning_rate"])
+        # The optimizer starts afresh at each segment: one update since its first step.
+        start = max(s.start for s in segments if s.start <= step)
+        assert row["g_iterations"] == step - start + 1, (step, row)
+    lods = [row["lod"] for row in recorder.rows]
+    assert lods[0] == 2.0 and lods[-1] == 0.0 and any(0 < lod < 1 for lod in lods)
+    assert {values["resolution"] for values in map(schedule.values_at, range(steps))} == {
+        4, 8, 16}
+    assert np.isfinite(history.history["d_loss"]).all()
+    images = gan.generate(2)
+    assert images.shape == (2, 16, 16, 3) and np.isfinite(images).all()
+
+
+def test_a_run_saved_mid_fade_resumes_to_the_uninterrupted_weights(tmp_path):
+    schedule = _schedule()
+    total = schedule.growth_steps
+    middle = schedule.segments[1].start + 2  # inside the first fade-in
+    assert 0 < schedule.values_at(middle)["lod"] % 1
+    data = _images(4 * total)
+
+    def fit(gan, start, stop):
+        gan.fit(data[4 * start:4 * stop], batch_size=4, epochs=1, shuffle=False, verbose=0)
+
+    uninterrupted = _build(schedule)
+    uninterrupted.compile()
+    uninterrupted.run_eagerly = True
+    fit(uninterrupted, 0, total)
+
+    first = _build(schedule)
+    first.compile()
+    first.run_eagerly = True
+    fit(first, 0, middle)
+    path = str(tmp_path / "mid_fade.keras")
+    first.save(path)
+    resumed = keras.saving.load_model(path)
+    assert resumed.generator.lod == pytest.approx(schedule.values_at(middle - 1)["lod"])
+    assert resumed.get_config()["schedule"] == schedule.get_config()
+    resumed.run_eagerly = True
+    fit(resumed, middle, total)
+    assert int(resumed.step_counter.numpy()) == total
+    assert_weights_close(all_weights(uninterrupted), all_weights(resumed), 1e-6,
+                         "resumed mid-fade")
+
+
+def test_drift_term_and_wrong_batch_size():
+    gan = _build(ema_decay=None)
+    gan.compile(drift_weight=0.5)
+    assert gan.get_compile_config()["drift_weight"] == 0.5
+    assert gan.d_steps == 1 and not gan.reuse_fake_batch and gan.gradient_penalty_weight == 10
+    with pytest.raises(tf.errors.InvalidArgumentError, match="the growth schedule batch size"):
+        gan.fit(_images(8), batch_size=8, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="ends at 32 px but the networks are 16 px"):
+        _build(_schedule(resolution=32))
+
+
+def test_progan_passes_family_checks(tmp_path):
+    def build():
+        # Without the minibatch standard deviation for replica parity: its groups are taken
+        # within each replica's batch (as the official per-GPU graphs do), so a split batch
+        # gives other statistics.
+        gan = ProGAN(ProGANGenerator(resolution=8, latent_dim=8, **TINY),
+                     ProGANDiscriminator(resolution=8, mbstd_group_size=0, **TINY),
+                     schedule=GrowthSchedule(resolution=8, stabilize_images=4, fade_images=8,
+                                             batch_size=4, repeats=1), ema_decay=0.9, seed=3)
+        return gan
+
+    images = np.random.default_rng(2).uniform(-1, 1, (16, 8, 8, 3)).astype("float32")
+    run_gan_family_test(lambda: (build(), {}), images, tmp_path,
+                        export_formats=("onnx",))
