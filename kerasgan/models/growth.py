@@ -18,9 +18,11 @@ changes: at the start of every fade-in and of every stabilization.
 
 `GrowthSchedule` turns this into **segments of steps** (a stabilization or a
 fade-in, each with one batch size and learning rates), so that every value is
-a function of the step count alone: a model's step hook reads the step
-counter and sets `lod`, the learning rates and the optimizer reset, and a run
-resumed at any step continues with the same values.
+a function of the step count alone. `Growing`, mixed into a training model,
+adds the step hook that reads the step counter and sets every
+`LevelOfDetail` of its networks, both learning rates and the optimizer reset,
+and fades the real images to the current level of detail; a run resumed at
+any step continues with the same values.
 
 Examples:
 
@@ -35,7 +37,12 @@ Examples:
 import dataclasses
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from kerasgan.layers.level_of_detail import LevelOfDetail
+from kerasgan.models.base import inner_optimizer
 
 
 def _check_power_of_two(name, value):
@@ -221,8 +228,6 @@ class GrowthSchedule:
         """The values at `step` (an int64 tensor) in graph mode: a dict of tensors
         (`lod`, `resolution`, `batch_size`, `g_learning_rate`, `d_learning_rate`,
         `reset`)."""
-        import tensorflow as tf
-
         starts = tf.constant([s.start for s in self.segments], tf.int64)
         step = tf.cast(step, tf.int64)
         index = tf.reduce_sum(tf.cast(starts <= step, tf.int32)) - 1
@@ -249,3 +254,142 @@ class GrowthSchedule:
             "reset": tf.logical_and(tf.logical_and(step == start, step > 0),
                                     self.reset_optimizers),
         }
+
+
+def box_filtered(images, lod, max_lod):
+    """The official `process_reals` fade of real images to level of detail `lod`.
+
+    The official loop reads the reals at resolution `2**floor(lod)` times
+    smaller (2x2 box-filtered, as `dataset_tool.py` writes them), blends them
+    with their own 2x2 box filter by `lod - floor(lod)` and upscales them
+    (nearest) to full size. With `B_k` the full-size image box-filtered over
+    `2**k` x `2**k` blocks, that is `sum_k max(0, 1 - |lod - k|) * B_k`.
+    """
+    images = tf.cast(images, tf.float32)
+    lod = tf.reshape(tf.cast(lod, tf.float32), [])
+    total = tf.zeros_like(images)
+    level = images
+    for k in range(max_lod + 1):
+        if k:
+            level = tf.nn.avg_pool2d(level, 2, 2, "VALID")
+        weight = tf.maximum(0.0, 1.0 - tf.abs(lod - float(k)))
+        block = level
+        if k:
+            block = tf.repeat(tf.repeat(level, 2**k, axis=1), 2**k, axis=2)
+        total = total + weight * block
+    return total
+
+
+def level_of_detail_variables(network):
+    """The `lod` variables of every `LevelOfDetail` layer inside `network` (nested models
+    included), in layer order."""
+    found = []
+
+    def walk(layer):
+        if isinstance(layer, LevelOfDetail):
+            found.append(layer.lod)
+        for child in getattr(layer, "layers", ()):
+            walk(child)
+
+    walk(network)
+    return found
+
+
+class Growing:
+    """Mixed into a latent training model (before `GAN`): progressive growing inside `fit`.
+
+    Call `_init_growth(schedule)` at the end of `__init__` and
+    `_check_growth_optimizers()` at the end of `compile`. A step hook then
+    sets, from the schedule and the step count, the level of detail of every
+    `LevelOfDetail` in the generator and discriminator (the EMA copy follows
+    the generator's), both learning rates of the current resolution, and —
+    on the first step of each stabilization and fade-in — zeroes both
+    optimizers' state (moments and iteration count; the learning rate is
+    set, not reset), as the official `reset_optimizer_state`. Each batch of
+    reals is faded to the current level of detail (`box_filtered`), and the
+    data's global batch size is checked against the schedule's at every
+    step. The logs report `lod`.
+    """
+
+    def _init_growth(self, schedule):
+        if schedule is None:
+            schedule = GrowthSchedule(resolution=self._network_resolution())
+        if isinstance(schedule, dict):
+            schedule = GrowthSchedule.from_config(schedule)
+        if not isinstance(schedule, GrowthSchedule):
+            raise TypeError(f"`schedule` must be a GrowthSchedule or its config. "
+                            f"Received: {schedule!r}")
+        resolution = self._network_resolution()
+        if schedule.resolution != resolution:
+            raise ValueError(f"The growth schedule ends at {schedule.resolution} px but the "
+                             f"networks are {resolution} px. Received: schedule.resolution="
+                             f"{schedule.resolution}")
+        if schedule.max_lod > self.generator.max_lod:
+            raise ValueError(f"The schedule starts at {schedule.initial_resolution} px; the "
+                             f"generator grows from {resolution // 2**self.generator.max_lod} "
+                             "px.")
+        if not level_of_detail_variables(self.generator) or not level_of_detail_variables(
+                self.discriminator):
+            raise ValueError("Growing needs a LevelOfDetail layer in both the generator and "
+                             "the discriminator.")
+        self.schedule = schedule
+        self.add_step_hook(Growing._grow)
+
+    def _network_resolution(self):
+        return int(self.generator.outputs[0].shape[1])
+
+    def _check_growth_optimizers(self):
+        for optimizer in (self.g_optimizer, self.d_optimizer):
+            rate = inner_optimizer(optimizer)._learning_rate
+            if not isinstance(rate, keras.Variable):
+                raise ValueError("A growing model sets the learning rates of each resolution "
+                                 "itself: compile it with plain float learning rates. "
+                                 f"Received: learning_rate={rate!r}")
+
+    def _grow(self, step):
+        values = self.schedule.step_values(step)
+        lods = [variable.value for network in (self.generator, self.discriminator)
+                for variable in level_of_detail_variables(network)]
+        optimizers = [inner_optimizer(self.g_optimizer), inner_optimizer(self.d_optimizer)]
+        rates = [optimizer._learning_rate.value for optimizer in optimizers]
+        states = [variable.value for optimizer in optimizers for variable in optimizer.variables
+                  if variable is not optimizer._learning_rate]
+
+        def merge_fn(strategy, lod, reset, g_rate, d_rate):
+            extended = strategy.extended
+            for variable in lods:
+                extended.update(variable, lambda v, t: v.assign(t), args=(lod,), group=False)
+            for variable, rate in zip(rates, (g_rate, d_rate)):
+                extended.update(variable, lambda v, r: v.assign(tf.cast(r, v.dtype)),
+                                args=(rate,), group=False)
+            for variable in states:
+                extended.update(
+                    variable, lambda v, r: v.assign(tf.where(r, tf.zeros_like(v), v)),
+                    args=(reset,), group=False)
+
+        tf.__internal__.distribute.interim.maybe_merge_call(
+            merge_fn, self.distribute_strategy, values["lod"], values["reset"],
+            values["g_learning_rate"], values["d_learning_rate"])
+
+    def tracker_names(self):
+        return super().tracker_names() + ("lod",)
+
+    def prepare_batch(self, data):
+        batch = super().prepare_batch(data)
+        values = self.schedule.step_values(tf.convert_to_tensor(self.step_counter))
+        expected = tf.cast(values["batch_size"], tf.int32)
+        check = tf.debugging.assert_equal(
+            tf.cast(batch["global"], tf.int32), expected,
+            message="The global batch size of the data must equal the growth schedule batch "
+                    "size at this step (x: the data, y: the schedule)")
+        with tf.control_dependencies([check]):
+            batch["real"] = box_filtered(batch["real"], values["lod"], self.schedule.max_lod)
+        batch["lod"] = values["lod"]
+        return batch
+
+    def update(self, batch):
+        logs = super().update(batch)
+        return {**logs, "lod": batch["lod"]}
+
+    def get_config(self):
+        return {**super().get_config(), "schedule": self.schedule.get_config()}

@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 
 from kerasgan.models.base import inner_optimizer
-from kerasgan.models.growth import GrowthSchedule
-from kerasgan.models.progan import ProGAN, ProGANDiscriminator, ProGANGenerator, box_filtered
+from kerasgan.models.growth import GrowthSchedule, box_filtered
+from kerasgan.models.progan import ProGAN, ProGANDiscriminator, ProGANGenerator
 from tests.helpers import all_weights, assert_weights_close, run_gan_family_test
 
 TINY = {"fmap_base": 16, "fmap_max": 8}

@@ -1,7 +1,7 @@
 """Progressive GAN (Karras et al., 2018): equalized learning rate, pixel norm, fade-in growing."""
 
 from kerasgan.models.progan.progan_discriminator import ProGANDiscriminator
-from kerasgan.models.progan.progan_gan import ProGAN, box_filtered
+from kerasgan.models.progan.progan_gan import ProGAN
 from kerasgan.models.progan.progan_generator import ProGANGenerator
 
-__all__ = ["ProGAN", "ProGANDiscriminator", "ProGANGenerator", "box_filtered"]
+__all__ = ["ProGAN", "ProGANDiscriminator", "ProGANGenerator"]

@@ -1,11 +1,9 @@
 """The Progressive GAN training model: WGAN-GP with the drift term, grown inside `fit`."""
 
 import keras
-import tensorflow as tf
 
-from kerasgan.models.base import inner_optimizer
 from kerasgan.models.gan import GAN
-from kerasgan.models.growth import GrowthSchedule
+from kerasgan.models.growth import Growing
 
 # The official G_opt / D_opt (config.py) with the schedule's base learning rate.
 _OFFICIAL_ADAM = {"class_name": "Adam",
@@ -13,32 +11,8 @@ _OFFICIAL_ADAM = {"class_name": "Adam",
                              "epsilon": 1e-8}}
 
 
-def box_filtered(images, lod, max_lod):
-    """The official `process_reals` fade of real images to level of detail `lod`.
-
-    The official loop reads the reals at resolution `2**floor(lod)` times
-    smaller (2x2 box-filtered, as `dataset_tool.py` writes them), blends them
-    with their own 2x2 box filter by `lod - floor(lod)` and upscales them
-    (nearest) to full size. With `B_k` the full-size image box-filtered over
-    `2**k` x `2**k` blocks, that is `sum_k max(0, 1 - |lod - k|) * B_k`.
-    """
-    images = tf.cast(images, tf.float32)
-    lod = tf.reshape(tf.cast(lod, tf.float32), [])
-    total = tf.zeros_like(images)
-    level = images
-    for k in range(max_lod + 1):
-        if k:
-            level = tf.nn.avg_pool2d(level, 2, 2, "VALID")
-        weight = tf.maximum(0.0, 1.0 - tf.abs(lod - float(k)))
-        block = level
-        if k:
-            block = tf.repeat(tf.repeat(level, 2**k, axis=1), 2**k, axis=2)
-        total = total + weight * block
-    return total
-
-
 @keras.saving.register_keras_serializable(package="kerasgan")
-class ProGAN(GAN):
+class ProGAN(Growing, GAN):
     """Progressive GAN training (Karras et al., 2018): the networks grow inside `fit`.
 
     A step hook reads the step count and sets, from the `GrowthSchedule`
@@ -64,8 +38,7 @@ class ProGAN(GAN):
 
     Args:
         generator, discriminator: `ProGANGenerator` and `ProGANDiscriminator`
-            (or any networks with `max_lod`, holding a `LevelOfDetail` layer
-            named `lod`).
+            (or any networks with `max_lod` holding `LevelOfDetail` layers).
         schedule: a `GrowthSchedule` or its config dict; its resolution must be
             the networks'.
         **kwargs: `GAN`'s arguments (`ema_decay`, `seed`, ...).
@@ -73,6 +46,7 @@ class ProGAN(GAN):
     Examples:
 
     >>> import numpy as np
+    >>> from kerasgan.models.growth import GrowthSchedule
     >>> from kerasgan.models.progan import ProGANGenerator, ProGANDiscriminator
     >>> schedule = GrowthSchedule(resolution=8, stabilize_images=8, fade_images=8,
     ...                           batch_size=4, repeats=1)
@@ -87,30 +61,7 @@ class ProGAN(GAN):
 
     def __init__(self, generator, discriminator, schedule=None, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
-        if schedule is None:
-            schedule = GrowthSchedule(resolution=self._network_resolution())
-        if isinstance(schedule, dict):
-            schedule = GrowthSchedule.from_config(schedule)
-        if not isinstance(schedule, GrowthSchedule):
-            raise TypeError(f"`schedule` must be a GrowthSchedule or its config. "
-                            f"Received: {schedule!r}")
-        resolution = self._network_resolution()
-        if schedule.resolution != resolution:
-            raise ValueError(f"The growth schedule ends at {schedule.resolution} px but the "
-                             f"networks are {resolution} px. Received: schedule.resolution="
-                             f"{schedule.resolution}")
-        if schedule.max_lod > generator.max_lod:
-            raise ValueError(f"The schedule starts at {schedule.initial_resolution} px; the "
-                             f"generator grows from {resolution // 2**generator.max_lod} px.")
-        self.schedule = schedule
-        self.add_step_hook(ProGAN._grow)
-
-    def _network_resolution(self):
-        return int(self.generator.outputs[0].shape[1])
-
-    def _lod_variables(self):
-        networks = [self.generator, self.discriminator]
-        return [network.get_layer("lod").lod for network in networks]
+        self._init_growth(schedule)
 
     # ------------------------------------------------------------------ compile
     def compile(self, g_optimizer=None, d_optimizer=None, loss="wasserstein",
@@ -125,62 +76,4 @@ class ProGAN(GAN):
                         gradient_penalty_weight=gradient_penalty_weight,
                         drift_weight=drift_weight, d_steps=d_steps,
                         reuse_fake_batch=reuse_fake_batch, **kwargs)
-        for optimizer in (self.g_optimizer, self.d_optimizer):
-            rate = inner_optimizer(optimizer)._learning_rate
-            if not isinstance(rate, keras.Variable):
-                raise ValueError("ProGAN sets the learning rates of each resolution itself: "
-                                 "compile it with plain float learning rates. Received: "
-                                 f"learning_rate={rate!r}")
-
-    def tracker_names(self):
-        return super().tracker_names() + ("lod",)
-
-    # ----------------------------------------------------------------- growing
-    def _grow(self, step):
-        values = self.schedule.step_values(step)
-        lods = [variable.value for variable in self._lod_variables()]
-        rates = [(inner_optimizer(self.g_optimizer)._learning_rate.value,
-                  values["g_learning_rate"]),
-                 (inner_optimizer(self.d_optimizer)._learning_rate.value,
-                  values["d_learning_rate"])]
-        states = [variable.value for optimizer in (self.g_optimizer, self.d_optimizer)
-                  for variable in inner_optimizer(optimizer).variables
-                  if variable is not inner_optimizer(optimizer)._learning_rate]
-
-        def merge_fn(strategy, lod, reset, g_rate, d_rate):
-            extended = strategy.extended
-            for variable in lods:
-                extended.update(variable, lambda v, t: v.assign(t), args=(lod,), group=False)
-            for (variable, _), rate in zip(rates, (g_rate, d_rate)):
-                extended.update(variable, lambda v, r: v.assign(tf.cast(r, v.dtype)),
-                                args=(rate,), group=False)
-            for variable in states:
-                extended.update(
-                    variable, lambda v, r: v.assign(tf.where(r, tf.zeros_like(v), v)),
-                    args=(reset,), group=False)
-
-        tf.__internal__.distribute.interim.maybe_merge_call(
-            merge_fn, self.distribute_strategy, values["lod"], values["reset"],
-            values["g_learning_rate"], values["d_learning_rate"])
-
-    # ---------------------------------------------------------------- training
-    def prepare_batch(self, data):
-        batch = super().prepare_batch(data)
-        values = self.schedule.step_values(tf.convert_to_tensor(self.step_counter))
-        expected = tf.cast(values["batch_size"], tf.int32)
-        check = tf.debugging.assert_equal(
-            tf.cast(batch["global"], tf.int32), expected,
-            message="The global batch size of the data must equal the growth schedule batch "
-                    "size at this step (x: the data, y: the schedule)")
-        with tf.control_dependencies([check]):
-            batch["real"] = box_filtered(batch["real"], values["lod"], self.schedule.max_lod)
-        batch["lod"] = values["lod"]
-        return batch
-
-    def update(self, batch):
-        logs = super().update(batch)
-        return {**logs, "lod": batch["lod"]}
-
-    # ----------------------------------------------------------- serialization
-    def get_config(self):
-        return {**super().get_config(), "schedule": self.schedule.get_config()}
+        self._check_growth_optimizers()
