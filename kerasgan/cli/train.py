@@ -320,13 +320,13 @@ def _make_strategy(name):
     return tf.distribute.get_strategy()
 
 
-def _check_batch(batch_size, strategy):
+def _check_batch(batch_size, strategy, where="--batch-size"):
     from kerasgan.distribute import check_global_batch
 
     try:
         check_global_batch(batch_size, strategy)
     except ValueError as error:
-        raise CommandError(f"--batch-size {batch_size}: {error}") from None
+        raise CommandError(f"{where} {batch_size}: {error}") from None
 
 
 def _check_resume(out, target):
@@ -392,7 +392,7 @@ def _build(target, values, settings):
                     f"labels). Received: --data {settings['data']} (no classes)."
                 )
         return registry.build(target.recipe.name, num_classes=classes, seed=settings["seed"],
-                              compile=False, **values)
+                              compile=False, batch_size=settings["batch_size"], **values)
     if target.kind == "preset":
         return presets.from_preset(target.location, load_weights=False, compile=False)
     import kerasgan.models  # noqa: F401  (registers the serializable classes)
@@ -563,7 +563,7 @@ def _train(args, target, arguments, settings, epochs, previous, out, folder, str
 
     from kerasgan import callbacks as gan_callbacks
     from kerasgan.callbacks.checkpoint import CheckpointState, CrashSafeCheckpoint, resume_fit
-    from kerasgan.data import batches_per_pass, load_for_task
+    from kerasgan.data import batches_per_pass, load_scheduled
     from kerasgan.models import registry
 
     model_path = os.path.join(folder, "model.keras")
@@ -584,11 +584,21 @@ def _train(args, target, arguments, settings, epochs, previous, out, folder, str
     if settings.get("num_examples") is not None:
         pipeline["num_examples"] = settings["num_examples"]
 
-    def stream(start_batch):
-        return load_for_task(gan.task, settings["data"], batch_size=settings["batch_size"],
-                             seed=settings["seed"], start_batch=start_batch, **pipeline)
+    segments = gan.batch_segments(settings["batch_size"])
+    for start, size in segments:
+        _check_batch(size, strategy, where=f"The model's global batch size from step {start}:")
 
-    per_pass = batches_per_pass(stream(0))
+    def stream(start_batch):
+        return load_scheduled(gan.task, settings["data"], segments=segments,
+                              seed=settings["seed"], start_batch=start_batch, **pipeline)
+
+    # An epoch is a pass over the data at the first batch size, unless --steps-per-epoch.
+    per_pass = batches_per_pass(load_scheduled(gan.task, settings["data"],
+                                               segments=segments[:1], seed=settings["seed"],
+                                               start_batch=0, **pipeline))
+    if len(segments) > 1 and not previous:
+        print("Global batch size by step: " + ", ".join(
+            f"{size} from step {start}" for start, size in segments) + ".")
     steps = settings.get("steps_per_epoch") or per_pass
     if previous and previous.get("steps_per_epoch") not in (None, steps):
         _refuse_change(out, "steps_per_epoch", previous["steps_per_epoch"], steps)

@@ -274,6 +274,12 @@ class AdversarialModel(keras.Model):
         """Keyword arguments the task's data pipeline needs from this model."""
         return {}
 
+    def batch_segments(self, batch_size):
+        """The data's global batch size by training step: `((start_step, batch_size), ...)`,
+        the first starting at step 0. Default: `batch_size` throughout; a model whose batch
+        size changes during training (progressive growing) returns its schedule's."""
+        return ((0, int(batch_size)),)
+
     def prepare_inputs(self, images):
         """User images in [-1, 1] -> what `generate` takes (image-to-image models)."""
         return images

@@ -88,7 +88,8 @@ class GrowthSchedule:
             (`minibatch_base`).
         batch_sizes: `{resolution: global batch size}` (`minibatch_dict`).
         g_learning_rate, d_learning_rate: the learning rates where the dicts
-            have no entry (`G_lrate_base`, `D_lrate_base`).
+            have no entry (`G_lrate_base`, `D_lrate_base`); `None`: the
+            learning rate the model's optimizer is compiled with.
         g_learning_rates, d_learning_rates: `{resolution: learning rate}`.
         repeats: steps between two evaluations of the schedule
             (`minibatch_repeats`).
@@ -97,8 +98,8 @@ class GrowthSchedule:
     """
 
     def __init__(self, resolution, initial_resolution=4, stabilize_images=600_000,
-                 fade_images=600_000, batch_size=16, batch_sizes=None, g_learning_rate=0.001,
-                 d_learning_rate=0.001, g_learning_rates=None, d_learning_rates=None, repeats=4,
+                 fade_images=600_000, batch_size=16, batch_sizes=None, g_learning_rate=None,
+                 d_learning_rate=None, g_learning_rates=None, d_learning_rates=None, repeats=4,
                  reset_optimizers=True):
         _check_power_of_two("resolution", resolution)
         _check_power_of_two("initial_resolution", initial_resolution)
@@ -115,8 +116,14 @@ class GrowthSchedule:
         self.fade_images = fade_images
         self.batch_size = batch_size
         self.batch_sizes = self._per_resolution("batch_sizes", batch_sizes, int)
-        self.g_learning_rate = float(g_learning_rate)
-        self.d_learning_rate = float(d_learning_rate)
+        for name, rate in (("g_learning_rate", g_learning_rate),
+                           ("d_learning_rate", d_learning_rate)):
+            if rate is not None and (isinstance(rate, bool) or not isinstance(
+                    rate, (int, float)) or not rate > 0):
+                raise ValueError(f"`{name}` must be None (the optimizer's) or a positive "
+                                 f"number. Received: {name}={rate!r}")
+        self.g_learning_rate = None if g_learning_rate is None else float(g_learning_rate)
+        self.d_learning_rate = None if d_learning_rate is None else float(d_learning_rate)
         self.g_learning_rates = self._per_resolution("g_learning_rates", g_learning_rates, float)
         self.d_learning_rates = self._per_resolution("d_learning_rates", d_learning_rates, float)
         self.repeats = repeats
@@ -152,6 +159,23 @@ class GrowthSchedule:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    def with_base_rates(self, g_learning_rate, d_learning_rate):
+        """This schedule with the base learning rates that are `None` set to these."""
+        config = self.get_config()
+        for key, rate in (("g_learning_rate", g_learning_rate),
+                          ("d_learning_rate", d_learning_rate)):
+            if config[key] is None:
+                config[key] = float(rate)
+        return GrowthSchedule.from_config(config)
+
+    def batch_segments(self):
+        """`((start_step, global batch size), ...)`: where the data's batch size changes."""
+        segments = []
+        for segment in self.segments:
+            if not segments or segments[-1][1] != segment.batch_size:
+                segments.append((segment.start, segment.batch_size))
+        return tuple(segments)
 
     # ------------------------------------------------------------ the schedule
     def lod_of_images(self, images):
@@ -228,6 +252,9 @@ class GrowthSchedule:
         """The values at `step` (an int64 tensor) in graph mode: a dict of tensors
         (`lod`, `resolution`, `batch_size`, `g_learning_rate`, `d_learning_rate`,
         `reset`)."""
+        if self.g_learning_rate is None or self.d_learning_rate is None:
+            raise ValueError("The schedule's base learning rates are unset (None): take them "
+                             "from the optimizers with `with_base_rates` first.")
         starts = tf.constant([s.start for s in self.segments], tf.int64)
         step = tf.cast(step, tf.int64)
         index = tf.reduce_sum(tf.cast(starts <= step, tf.int32)) - 1
@@ -339,15 +366,31 @@ class Growing:
         return int(self.generator.outputs[0].shape[1])
 
     def _check_growth_optimizers(self):
+        """Checks the compiled optimizers and takes the schedule's unset base learning rates
+        from them."""
+        rates = []
         for optimizer in (self.g_optimizer, self.d_optimizer):
             rate = inner_optimizer(optimizer)._learning_rate
             if not isinstance(rate, keras.Variable):
                 raise ValueError("A growing model sets the learning rates of each resolution "
                                  "itself: compile it with plain float learning rates. "
                                  f"Received: learning_rate={rate!r}")
+            rates.append(float(inner_optimizer(optimizer).get_config()["learning_rate"]))
+        self._active_schedule = self.schedule.with_base_rates(*rates)
+
+    @property
+    def resolved_schedule(self):
+        """The schedule training follows: `schedule` with the base learning rates it leaves
+        unset taken from the compiled optimizers (`None` before `compile`)."""
+        return getattr(self, "_active_schedule", None)
+
+    def batch_segments(self, batch_size):
+        """The schedule's global batch sizes by step (the run's `batch_size` is unused: the
+        schedule's `batch_size` and `batch_sizes` set them)."""
+        return self.schedule.batch_segments()
 
     def _grow(self, step):
-        values = self.schedule.step_values(step)
+        values = self._active_schedule.step_values(step)
         lods = [variable.value for network in (self.generator, self.discriminator)
                 for variable in level_of_detail_variables(network)]
         optimizers = [inner_optimizer(self.g_optimizer), inner_optimizer(self.d_optimizer)]
@@ -376,7 +419,7 @@ class Growing:
 
     def prepare_batch(self, data):
         batch = super().prepare_batch(data)
-        values = self.schedule.step_values(tf.convert_to_tensor(self.step_counter))
+        values = self._active_schedule.step_values(tf.convert_to_tensor(self.step_counter))
         expected = tf.cast(values["batch_size"], tf.int32)
         check = tf.debugging.assert_equal(
             tf.cast(batch["global"], tf.int32), expected,

@@ -118,6 +118,8 @@ class Recipe:
             (e.g. a learning rate that decays to 0 at the last step).
         data: the default data spec when none is given.
         aliases: other names of the recipe.
+        takes_batch_size: the builder also takes the run's global `batch_size`
+            (a model that sets its own batch sizes by step, from this base).
     """
 
     name: str
@@ -130,6 +132,7 @@ class Recipe:
     schedule: Callable = None
     data: str = "shapes"
     aliases: tuple = ()
+    takes_batch_size: bool = False
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -255,7 +258,8 @@ def data_options(recipe, values=None):
             and values.get(argument.name, argument.default) is not None}
 
 
-def build(name, *, num_classes=None, seed=0, compile=True, total_steps=None, **values):
+def build(name, *, num_classes=None, seed=0, compile=True, total_steps=None, batch_size=None,
+          **values):
     """Builds the model of recipe `name`, compiled with its settings.
 
     Args:
@@ -264,6 +268,8 @@ def build(name, *, num_classes=None, seed=0, compile=True, total_steps=None, **v
         seed: seeds the model's per-step randomness.
         compile: compile with `compile_settings(recipe, values)`.
         total_steps: the run's length, for recipes with a schedule.
+        batch_size: the run's global batch size, for recipes that take it
+            (`takes_batch_size`; ignored by the others).
         **values: the recipe's arguments and `COMMON_ARGUMENTS`.
     """
     recipe = get_recipe(name)
@@ -278,6 +284,8 @@ def build(name, *, num_classes=None, seed=0, compile=True, total_steps=None, **v
             raise ValueError(f"The recipe {recipe.name!r} is class-conditional and needs the "
                              "data's number of classes. Received: num_classes=None")
         kwargs["num_classes"] = int(num_classes)
+    if recipe.takes_batch_size and batch_size is not None:
+        kwargs["batch_size"] = int(batch_size)
     model = recipe.builder(seed=seed, **kwargs)
     if model.task != recipe.task:
         raise ValueError(f"Recipe {recipe.name!r} declares task {recipe.task!r} but its builder "

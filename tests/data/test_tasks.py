@@ -1,9 +1,11 @@
 """One data pipeline per task: `load_for_task` and the tasks it knows."""
 
+import re
+
 import numpy as np
 import pytest
 
-from kerasgan.data import IMAGE_TO_IMAGE_TASKS, load_for_task
+from kerasgan.data import IMAGE_TO_IMAGE_TASKS, load_for_task, load_scheduled
 from kerasgan.data.tasks import PIPELINES
 from kerasgan.models.base import TASKS
 
@@ -55,3 +57,44 @@ def test_requirements_the_pipeline_cannot_meet_are_refused(task, options, messag
     with pytest.raises(ValueError, match=message):
         load_for_task(task, "shapes", image_size=16, batch_size=2, seed=0, num_examples=4,
                       **options)
+
+
+def _batches(dataset, count):
+    return [batch.numpy() for batch in dataset.take(count)]
+
+
+def test_a_scheduled_stream_changes_batch_size_by_step_and_resumes_at_any_step():
+    options = {"image_size": 16, "channels": 1, "num_examples": 12}
+    segments = ((0, 4), (3, 2), (7, 6))
+    full = _batches(load_scheduled("unconditional", "shapes", segments=segments, seed=5,
+                                   start_batch=0, **options), 11)
+    assert [len(batch) for batch in full] == [4, 4, 4, 2, 2, 2, 2, 6, 6, 6, 6]
+    # One segment: exactly the task's own stream.
+    alone = _batches(load_for_task("unconditional", "shapes", batch_size=4, seed=5,
+                                   start_batch=0, **options), 3)
+    for a, b in zip(full[:3], alone):
+        np.testing.assert_array_equal(a, b)
+    # Each later segment reads its own stream from its start (another order than the first).
+    later = _batches(load_for_task("unconditional", "shapes", batch_size=2, seed=5,
+                                   start_batch=0, **options), 4)
+    assert not all(np.array_equal(a, b) for a, b in zip(full[3:7], later))
+    # From any step, the same batches as the stream from 0 (inside and across segments).
+    for start in (1, 3, 6, 7, 9):
+        resumed = _batches(load_scheduled("unconditional", "shapes", segments=segments, seed=5,
+                                          start_batch=start, **options), 11 - start)
+        assert len(resumed) == 11 - start
+        for a, b in zip(resumed, full[start:]):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("segments, start_batch, message", [
+    (((1, 4),), 0, "start at step 0"),
+    (((0, 4), (0, 2)), 0, "increasing starts"),
+    (((0, 0),), 0, "positive batch sizes"),
+    ((("a", 4),), 0, "(start_step, batch_size) pairs"),
+    (((0, 4),), None, "scheduled stream is endless"),
+])
+def test_a_scheduled_stream_rejects_bad_segments(segments, start_batch, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_scheduled("unconditional", "shapes", segments=segments, seed=0,
+                       start_batch=start_batch, image_size=16, num_examples=8)

@@ -2,7 +2,12 @@
 reals, growing through three resolutions inside `fit`, exact resume mid-fade, the family
 check."""
 
+import json
 import math
+import os
+import subprocess
+import sys
+import time
 
 import keras
 import numpy as np
@@ -12,7 +17,9 @@ import tensorflow as tf
 from kerasgan.models.base import inner_optimizer
 from kerasgan.models.growth import GrowthSchedule, box_filtered
 from kerasgan.models.progan import ProGAN, ProGANDiscriminator, ProGANGenerator
-from tests.helpers import all_weights, assert_weights_close, run_gan_family_test
+from kerasgan.cli import main
+from kerasgan.models import registry
+from tests.helpers import REPO_ROOT, all_weights, assert_weights_close, run_gan_family_test
 
 TINY = {"fmap_base": 16, "fmap_max": 8}
 
@@ -51,6 +58,7 @@ def test_schedule_follows_the_official_training_loop_step_by_step(repeats):
     batch_sizes, g_rates, d_rates = {4: 16, 8: 12, 16: 4}, {16: 0.0015}, {8: 0.002}
     schedule = GrowthSchedule(resolution=16, initial_resolution=4, stabilize_images=100,
                               fade_images=60, batch_size=8, batch_sizes=batch_sizes,
+                              g_learning_rate=0.001, d_learning_rate=0.001,
                               g_learning_rates=g_rates, d_learning_rates=d_rates,
                               repeats=repeats)
     steps = schedule.growth_steps + 10
@@ -83,6 +91,16 @@ def test_schedule_config_round_trip_and_bad_arguments():
         GrowthSchedule(resolution=32, batch_sizes={8: 0})
     with pytest.raises(ValueError, match="`fade_images` must be an integer >= 1"):
         GrowthSchedule(resolution=32, fade_images=0)
+    with pytest.raises(ValueError, match="`d_learning_rate` must be None .the optimizer's. or"):
+        GrowthSchedule(resolution=32, d_learning_rate=-1.0)
+    # Base rates left to the optimizers: the graph values need them set first.
+    assert schedule.g_learning_rate is None
+    with pytest.raises(ValueError, match="base learning rates are unset"):
+        schedule.step_values(tf.constant(0, tf.int64))
+    resolved = schedule.with_base_rates(0.01, 0.02)
+    assert resolved.values_at(0)["g_learning_rate"] == 0.01  # 8 px: no table entry
+    assert resolved.segments[-1].g_learning_rate == 0.002  # 32 px: the table's
+    assert resolved.values_at(0)["d_learning_rate"] == 0.02
 
 
 def _numpy_box(images, k):
@@ -150,7 +168,7 @@ def test_fit_grows_through_three_resolutions_with_the_schedules_values():
     assert len(recorder.rows) == steps
     segments = schedule.segments
     for step, row in enumerate(recorder.rows):
-        values = schedule.values_at(step)
+        values = gan.resolved_schedule.values_at(step)
         assert row["lod"] == row["d_lod"] == row["ema_lod"] == pytest.approx(values["lod"])
         assert row["g_learning_rate"] == pytest.approx(values["g_learning_rate"])
         assert row["d_learning_rate"] == pytest.approx(values["d_learning_rate"])
@@ -222,3 +240,102 @@ def test_progan_passes_family_checks(tmp_path):
     images = np.random.default_rng(2).uniform(-1, 1, (16, 8, 8, 3)).astype("float32")
     run_gan_family_test(lambda: (build(), {}), images, tmp_path,
                         export_formats=("onnx",))
+
+
+def test_the_recipe_holds_the_official_training_configuration():
+    recipe = registry.get_recipe("progan")
+    assert recipe.task == "unconditional" and recipe.takes_batch_size
+    gan = registry.build("progan", image_size=1024, fmap_base=512, fmap_max=8, batch_size=4)
+    compiled = gan.get_compile_config()
+    for side in ("g_optimizer", "d_optimizer"):
+        config = compiled[side]["config"]
+        assert (config["learning_rate"], config["beta_1"], config["beta_2"],
+                config["epsilon"]) == pytest.approx((0.001, 0.0, 0.99, 1e-8))
+    assert (compiled["loss"], compiled["d_steps"], compiled["gradient_penalty_weight"],
+            compiled["drift_weight"]) == ("wasserstein", 1, 10.0, 0.001)
+    assert gan.ema_decay == 0.999
+    schedule = gan.schedule
+    assert (schedule.initial_resolution, schedule.stabilize_images, schedule.fade_images,
+            schedule.repeats) == (4, 600_000, 600_000, 4)
+    # preset-v2-1gpu: the batch table, minibatch_base 4 at 1024 px and 0.0015 there.
+    official = {4: 128, 8: 128, 16: 128, 32: 64, 64: 32, 128: 16, 256: 8, 512: 4}
+    for segment in schedule.segments:
+        assert segment.batch_size == official.get(segment.resolution, 4), segment
+    last = gan.resolved_schedule.segments[-1]
+    assert (last.resolution, last.batch_size) == (1024, 4)
+    assert (last.g_learning_rate, last.d_learning_rate) == (0.0015, 0.0015)
+    assert gan.resolved_schedule.segments[0].g_learning_rate == pytest.approx(0.001)
+    # The common learning-rate flag sets the base rate the schedule uses.
+    faster = registry.build("progan", image_size=16, fmap_base=64, fmap_max=16,
+                            g_learning_rate=0.002, batch_size=4)
+    assert faster.resolved_schedule.segments[0].g_learning_rate == pytest.approx(0.002)
+    with pytest.raises(ValueError, match=r"`batch_sizes` must be a list of RESOLUTION:VALUE "
+                                         r"entries .* \(entry '8-64'\)"):
+        registry.build("progan", image_size=16, batch_sizes="4:8,8-64")
+
+
+# kerasgan train progan, grown 4 -> 8 -> 16 over 33 steps (full resolution from step 26).
+GROWN = ["train", "progan", "--image-size", "16", "--fmap-base", "32", "--fmap-max", "8",
+         "--stabilize-kimg", "0.032", "--fade-kimg", "0.032", "--batch-sizes", "4:8,8:4,16:4",
+         "--minibatch-repeats", "1", "--num-examples", "32", "--steps-per-epoch", "11",
+         "--epochs", "3", "--no-tensorboard", "--seed", "1"]
+
+
+def _checkpoint_step(out):
+    try:
+        with open(os.path.join(out, "checkpoints", "checkpoint.json")) as f:
+            return int(json.load(f)["latest"].split("-")[1].split(".")[0])
+    except (OSError, ValueError, KeyError, IndexError):
+        return -1
+
+
+@pytest.mark.heavy
+def test_kerasgan_train_grows_and_a_run_killed_mid_fade_resumes_exactly(tmp_path, capsys):
+    reference = str(tmp_path / "reference")
+    assert main([*GROWN, "--out", reference]) == 0
+    out = capsys.readouterr().out
+    assert "Global batch size by step: 8 from step 0, 4 from step 5." in out
+    expected = keras.saving.load_model(os.path.join(reference, "model.keras"))
+    assert int(expected.step_counter.numpy()) == 33
+    assert expected.generator.lod == 0.0 and expected.discriminator.lod == 0.0
+    with open(os.path.join(reference, "history.json")) as f:
+        history = json.load(f)
+    assert history["lod"][0] > history["lod"][1] > history["lod"][2] > 0  # mean lod per epoch
+
+    # SIGKILL once the checkpoint of step 21 (inside the 16 px fade-in, steps 20-25) is
+    # written, then the same command again.
+    drilled = str(tmp_path / "drilled")
+    command = [sys.executable, "-m", "kerasgan.cli", *GROWN, "--out", drilled,
+               "--save-every-steps", "3"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO_ROOT,
+                                                       os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    try:
+        while proc.poll() is None and _checkpoint_step(drilled) < 21 and (
+                time.monotonic() < deadline):
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before step 21"
+        proc.kill()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stopped = _checkpoint_step(drilled)
+    assert 21 <= stopped < 33
+    assert expected.schedule.segment_at(21).kind == "fade"
+    assert main([*command[3:]]) == 0
+    assert f"(global step {stopped})" in capsys.readouterr().out
+    resumed = keras.saving.load_model(os.path.join(drilled, "model.keras"))
+    for a, b in zip(resumed.weights, expected.weights):
+        assert np.array_equal(np.asarray(a), np.asarray(b)), a.path
+
+
+def test_kerasgan_train_progan_help_lists_the_growth_arguments(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "progan", "--help"])
+    help_text = capsys.readouterr().out
+    for flag in ("--stabilize-kimg", "--fade-kimg", "--batch-sizes", "--initial-resolution",
+                 "--mbstd-group-size", "--minibatch-repeats"):
+        assert flag in help_text
