@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from kerasgan.cli import main
+from kerasgan.models import registry
 from kerasgan.models.base import inner_optimizer
 from kerasgan.models.growth import GrowthSchedule, box_filtered
 from kerasgan.models.progan import ProGAN, ProGANDiscriminator, ProGANGenerator
-from kerasgan.cli import main
-from kerasgan.models import registry
 from tests.helpers import REPO_ROOT, all_weights, assert_weights_close, run_gan_family_test
 
 TINY = {"fmap_base": 16, "fmap_max": 8}
