@@ -57,6 +57,12 @@ BIGGAN_PAPER = {
     "year": 2019,
     "url": "https://arxiv.org/abs/1809.11096",
 }
+PROGAN_PAPER = {
+    "title": "Progressive Growing of GANs for Improved Quality, Stability, and Variation",
+    "authors": "Karras, Aila, Laine, Lehtinen",
+    "year": 2018,
+    "url": "https://arxiv.org/abs/1710.10196",
+}
 IMAGENET = {
     "spec": "tfds:imagenet2012",
     "description": "ImageNet ILSVRC 2012 (1.28M images, 1,000 classes), center-cropped and "
@@ -145,6 +151,40 @@ ENTRIES = {
         "steps_note": "The paper trains for about 150k-200k generator steps at batch 2048.",
         "weights_note": IMAGENET_NOTE,
         "build": "biggan",
+    },
+    "progan_celebahq_1024": {
+        "family": "progan",
+        "description": "The official Progressive GAN CelebA-HQ 1024x1024 configuration of "
+                       "tkarras/progressive_growing_of_gans (G_paper / D_paper: fmap_base 8192, "
+                       "fmap_max 512, latent 512, pixelwise feature normalization, equalized "
+                       "learning rate, minibatch stddev over groups of 4, a ToRGB and a FromRGB "
+                       "per resolution), grown from 4x4 inside one run as config.py's "
+                       "preset-v2-1gpu: WGAN-GP (lambda 10) with drift 0.001, one critic step, "
+                       "Adam beta (0, 0.99), eps 1e-8, lr 0.001 (0.0015 at 1024), 600k images "
+                       "per stabilization and per fade-in, batch 128 at 4-16 px halving to 4 "
+                       "at 512-1024, optimizer state reset at each phase, G EMA 0.999, 12M "
+                       "images in all. The official run mirrors the images at random "
+                       "(mirror_augment); kerasgan's pipelines do not flip yet.",
+        "paper": PROGAN_PAPER,
+        "reference_implementation": "https://github.com/tkarras/progressive_growing_of_gans",
+        "recipe": "progan",
+        "dataset": {
+            "spec": "folder:PATH",
+            "description": "CelebA-HQ (30,000 faces at 1024x1024), built from CelebA and its "
+                           "delta files with the official dataset_tool.py create_celebahq; "
+                           "put the images in a folder and pass --data folder:PATH.",
+        },
+        "command": "kerasgan train progan_celebahq_1024 --data folder:PATH --batch-size 4 "
+                   "--steps-per-epoch 1000 --epochs 1355 --out runs/progan_celebahq_1024",
+        "settings": {"data": "folder:PATH", "batch_size": 4, "precision": "float32",
+                     "seed": 0, "steps_per_epoch": 1000},
+        "epochs": 1355,
+        "steps_note": "12M images: 1,354,672 steps (the schedule's batch sizes), the full "
+                      "resolution reached at step 754,672.",
+        "weights_note": "No weights are bundled: CelebA-HQ cannot be downloaded on the machine "
+                        "that builds the zoo, and we publish only weights we trained and "
+                        "measured. The command above trains them on your copy.",
+        "build_args": {"image_size": 1024, "batch_size": 4},
     },
     "dcgan_celeba_64": {
         "family": "dcgan",
@@ -371,7 +411,11 @@ def main():
         card["metrics"] = measure(gan, history.get("d_accuracy"), data=settings["data"])
         include_weights = True
     else:
-        if entry.get("build") == "sagan":
+        if "build_args" in entry:
+            from kerasgan.models import registry
+
+            gan = registry.build(entry["recipe"], **entry["build_args"])
+        elif entry.get("build") == "sagan":
             from kerasgan.models.sagan import build_sagan
 
             gan = build_sagan(synchronized_batch_norm=False)
@@ -392,7 +436,7 @@ def main():
         card["weights_note"] = entry["weights_note"]
         card["metrics"] = []
         include_weights = False
-    card["resolution"] = int(gan.generator.image_size)
+    card["resolution"] = int(gan.data_requirements()["image_size"])
     if gan.num_classes:
         card["num_classes"] = gan.num_classes
     # Trainable parameters, the figure PyTorch's `parameters()` counts (no BN statistics).

@@ -83,7 +83,9 @@ class SampleGrid(_FixedNoiseSamples):
         latents: an explicit array of latents (image-to-image models: of input images).
         seed: seeds the fixed latents.
         use_ema: sample the EMA generator where one exists.
-        filename: pattern with `{epoch}` (one-indexed, as Keras logs count).
+        filename: pattern with `{epoch}` (one-indexed, as Keras logs count);
+            the model's `progress_label()` (a growing model's current
+            resolution) is added before the extension when it has one.
 
     Examples:
 
@@ -99,6 +101,11 @@ class SampleGrid(_FixedNoiseSamples):
         os.makedirs(self.out_dir, exist_ok=True)
 
     def write(self, epoch):
-        path = os.path.join(self.out_dir, self.filename.format(epoch=epoch))
+        name = self.filename.format(epoch=epoch)
+        label = self.model.progress_label()
+        if label:
+            stem, extension = os.path.splitext(name)
+            name = f"{stem}_{label}{extension}"
+        path = os.path.join(self.out_dir, name)
         save_png(path, self.sample_grid())
         return path

@@ -14,7 +14,8 @@ class TensorBoardImages(_FixedNoiseSamples):
     Args:
         log_dir: the TensorBoard log folder.
         every_n_epochs, num_samples, latents, seed, use_ema: as in `SampleGrid`.
-        tag: the summary tag.
+        tag: the summary tag; its description holds the model's
+            `progress_label()` (a growing model's current resolution).
 
     Examples:
 
@@ -36,7 +37,8 @@ class TensorBoardImages(_FixedNoiseSamples):
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
         grid = self.sample_grid()
         with self._writer.as_default():
-            tf.summary.image(self.tag, grid[None], step=epoch)
+            tf.summary.image(self.tag, grid[None], step=epoch,
+                             description=self.model.progress_label() or None)
         self._writer.flush()
 
     def on_train_end(self, logs=None):

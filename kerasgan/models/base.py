@@ -274,6 +274,11 @@ class AdversarialModel(keras.Model):
         """Keyword arguments the task's data pipeline needs from this model."""
         return {}
 
+    def progress_label(self):
+        """A short label of where training is (e.g. the current resolution of a growing
+        model), put in sample grids' file names and TensorBoard tags; `""` if none."""
+        return ""
+
     def batch_segments(self, batch_size):
         """The data's global batch size by training step: `((start_step, batch_size), ...)`,
         the first starting at step 0. Default: `batch_size` throughout; a model whose batch

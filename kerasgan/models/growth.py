@@ -414,6 +414,16 @@ class Growing:
             merge_fn, self.distribute_strategy, values["lod"], values["reset"],
             values["g_learning_rate"], values["d_learning_rate"])
 
+    def progress_label(self):
+        """`"16px"` at a stabilization, `"16px-fade0.25"` while 16 px fades in (a quarter
+        of the way)."""
+        lod = float(keras.ops.convert_to_numpy(level_of_detail_variables(self.generator)[0]))
+        level = math.floor(lod)
+        label = f"{self.schedule.resolution // 2**level}px"
+        if lod > level:
+            label += f"-fade{1.0 - (lod - level):.2f}"
+        return label
+
     def tracker_names(self):
         return super().tracker_names() + ("lod",)
 

@@ -301,6 +301,12 @@ def test_kerasgan_train_grows_and_a_run_killed_mid_fade_resumes_exactly(tmp_path
     with open(os.path.join(reference, "history.json")) as f:
         history = json.load(f)
     assert history["lod"][0] > history["lod"][1] > history["lod"][2] > 0  # mean lod per epoch
+    # Each epoch's grid names the resolution shown. Step 10: 60 images shown, 28 into the
+    # 32-image fade to 8 px (0.875); step 21: 104 images, 8 into the fade to 16 px (0.25);
+    # step 32: 16 px.
+    grids = sorted(os.listdir(os.path.join(reference, "samples")))
+    assert [name.split("_", 3)[-1] for name in grids] == [
+        "8px-fade0.88.png", "16px-fade0.25.png", "16px.png"], grids
 
     # SIGKILL once the checkpoint of step 21 (inside the 16 px fade-in, steps 20-25) is
     # written, then the same command again.
@@ -339,3 +345,23 @@ def test_kerasgan_train_progan_help_lists_the_growth_arguments(capsys):
     for flag in ("--stabilize-kimg", "--fade-kimg", "--batch-sizes", "--initial-resolution",
                  "--mbstd-group-size", "--minibatch-repeats"):
         assert flag in help_text
+
+
+def test_the_official_zoo_entry_is_the_official_configuration():
+    from kerasgan import presets
+
+    card = presets.get_card("progan_celebahq_1024")
+    gan = presets.from_preset("progan_celebahq_1024", load_weights=False)
+    assert card["weights"] is None and "No weights are bundled" in card["weights_note"]
+    counts = [sum(int(np.prod(w.shape)) for w in network.trainable_weights)
+              for network in (gan.generator, gan.discriminator)]
+    assert counts == [card["parameters"]["generator"], card["parameters"]["discriminator"]] == [
+        23_079_115, 23_087_249]
+    reference = registry.build("progan", image_size=1024, batch_size=4, compile=False)
+    assert gan.schedule.get_config() == reference.schedule.get_config()
+    # The card's command trains the official 12M images.
+    settings = card["training"]["settings"]
+    steps = settings["steps_per_epoch"] * card["training"]["epochs"]
+    last = gan.schedule.segments[-1]
+    assert last.images + (steps - last.start) * last.batch_size >= 12_000_000
+    assert last.images + (steps - 1000 - last.start) * last.batch_size < 12_000_000
