@@ -1,5 +1,5 @@
 """The `kerasgan` command line: list | info | train | sample | export | interpolate | invert |
-evaluate.
+mix | evaluate.
 
 One module per command, each adding its parser (`add_parser(subparsers)`) and
 its `run(args)`; they read the recipe registry and the model protocol, never
@@ -18,7 +18,8 @@ from kerasgan.cli._common import CommandError, Parser, import_tensorflow
 __all__ = ["COMMANDS", "CommandError", "build_parser", "main"]
 
 # In the order of `kerasgan --help`.
-COMMANDS = ("list", "info", "train", "sample", "export", "interpolate", "invert", "evaluate")
+COMMANDS = ("list", "info", "train", "sample", "export", "interpolate", "invert", "mix",
+            "evaluate")
 
 
 def _command(name):

@@ -24,6 +24,9 @@ def add_parser(subparsers):
     parser.add_argument("--learning-rate", type=positive_float, default=0.05)
     parser.add_argument("--class", dest="label", type=int, default=None,
                         help="the target's class, for class-conditional models")
+    parser.add_argument("--space", choices=("z", "w", "w+"), default="z",
+                        help="the latent space to search: z, or for style-based generators w "
+                        "(one w for every layer) or w+ (one w per layer; reconstructs best)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="inversion.png",
                         help="target | reconstruction PNG; the latent goes beside it as .npy")
@@ -47,12 +50,15 @@ def run(args):
     except BadImage as error:
         raise CommandError(f"Could not read {args.image!r} as an image: {error}") from None
     target = target[None].astype(np.float32) / 127.5 - 1.0
-    result = invert(model, target, steps=args.steps, learning_rate=args.learning_rate,
-                    labels=label, seed=args.seed, init="random")
+    try:
+        result = invert(model, target, steps=args.steps, learning_rate=args.learning_rate,
+                        labels=label, seed=args.seed, init="random", space=args.space)
+    except ValueError as error:
+        raise CommandError(f"{args.model}: {error}") from None
     make_parent_folder(args.out)
     save_image_grid(args.out, np.concatenate([target, result.images]), rows=1)
     latent_path = os.path.splitext(args.out)[0] + ".npy"
     np.save(latent_path, result.latents[0], allow_pickle=False)
-    print(f"Inverted {args.image} through {args.model}: pixel MSE {result.pixel_errors[0]:.4f} "
+    print(f"Inverted {args.image} through {args.model} in {args.space}: pixel MSE {result.pixel_errors[0]:.4f} "
           f"(images in [-1, 1]); wrote {args.out} and {latent_path}")
     return 0

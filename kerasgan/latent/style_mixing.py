@@ -26,3 +26,74 @@ def mix_styles(w_a, w_b, crossover):
                          f"Received: crossover={crossover!r}")
     take_a = np.arange(layers)[None, :] < cut[:, None]
     return np.where(take_a[..., None], w_a, w_b)
+
+
+# The paper's groups of styles by the resolution of their layers (two layers per resolution,
+# 4x4 first): coarse 4-8 px, middle 16-32 px, fine 64 px and up.
+STYLE_GROUPS = (("coarse", 0, 4), ("middle", 4, 8), ("fine", 8, None))
+
+
+def style_groups(num_layers):
+    """`[(name, first_layer, end_layer), ...]` of the groups a generator with `num_layers`
+    style layers has (empty groups left out)."""
+    groups = []
+    for name, first, end in STYLE_GROUPS:
+        end = num_layers if end is None else min(end, num_layers)
+        if first < end:
+            groups.append((name, first, end))
+    return groups
+
+
+def style_mixing_grid(generator, destinations=5, sources=2, seed=0, truncate=True):
+    """The paper's style mixing figure, as an image array and its row labels.
+
+    The top row shows `destinations` images (source A, one per column); the
+    left column `sources` images per style group (source B, one per row).
+    Cell (row, column) is the column's image with the row source's styles
+    copied into the row's group of layers: coarse (4-8 px: pose, shape),
+    middle (16-32 px) or fine (64 px and up: color, texture). The top-left cell
+    is blank.
+
+    Args:
+        generator: a style-based generator (`"w+"` in `latent_spaces()`).
+        destinations, sources: the columns, and the rows per group.
+        seed: seeds the latents (destinations first, then sources).
+        truncate: apply the generator's truncation to w, as sampling does.
+
+    Returns:
+        `(images, labels)`: `[(1 + groups * sources) * (1 + destinations), h, w, c]`
+        floats in [-1, 1] in row-major order, and one label per row.
+    """
+    import keras
+
+    from kerasgan.models.network import Network
+
+    spaces = generator.latent_spaces() if isinstance(generator, Network) else ("z",)
+    if "w+" not in spaces:
+        raise ValueError(f"Style mixing needs a style-based generator (a W+ space); "
+                         f"{generator.name!r} is driven from {list(spaces)}.")
+    for name, value in (("destinations", destinations), ("sources", sources)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    groups = style_groups(generator.style_layers())
+    latent_dim = int(generator.inputs[0].shape[-1])
+    count = destinations + len(groups) * sources
+    z = np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
+    w = keras.ops.convert_to_numpy(generator.map_latents(z, truncate=truncate))
+    w_a, w_b = w[:destinations], w[destinations:]
+
+    def render(w_plus):
+        return keras.ops.convert_to_numpy(generator.synthesize(w_plus)).astype(np.float32)
+
+    top = render(w_a)
+    side = render(w_b)
+    blank = np.full_like(top[:1], -1.0)
+    rows, labels = [np.concatenate([blank, top])], ["destinations"]
+    for number, (name, first, end) in enumerate(groups):
+        for k in range(sources):
+            index = number * sources + k
+            mixed = w_a.copy()
+            mixed[:, first:end] = w_b[index, first:end]
+            rows.append(np.concatenate([side[index:index + 1], render(mixed)]))
+            labels.append(name)
+    return np.concatenate(rows), labels

@@ -73,3 +73,29 @@ class Network(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    # ------------------------------------------------------------ latent spaces
+    def latent_spaces(self):
+        """The latent spaces this generator can be driven from: `("z",)`, or for a
+        style-based generator `("z", "w", "w+")`. Inversion and style mixing ask this."""
+        return ("z",)
+
+    def style_layers(self):
+        """The number of per-layer styles (rows of a W+ latent); 0 without a W space."""
+        return 0
+
+    def map_latents(self, z, truncate=False):
+        """z `[n, latent_dim]` -> W+ `[n, style_layers(), w_dim]` (style-based generators)."""
+        raise ValueError(f"{type(self).__name__} has no W space: its latent spaces are "
+                         f"{list(self.latent_spaces())}.")
+
+    def synthesize(self, w_plus, training=False):
+        """W+ `[n, style_layers(), w_dim]` -> images (style-based generators)."""
+        raise ValueError(f"{type(self).__name__} has no W space: its latent spaces are "
+                         f"{list(self.latent_spaces())}.")
+
+    def average_w(self):
+        """The center of W (`[w_dim]`, the truncation's), for style-based generators."""
+        raise ValueError(f"{type(self).__name__} has no W space: its latent spaces are "
+                         f"{list(self.latent_spaces())}.")
+

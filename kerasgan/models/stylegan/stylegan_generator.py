@@ -86,6 +86,26 @@ class StyleGANGenerator(Network):
         self.mapping = mapping
         self.synthesis = synthesis
 
+    def latent_spaces(self):
+        return ("z", "w", "w+")
+
+    def style_layers(self):
+        return int(self.synthesis.num_layers)
+
+    def map_latents(self, z, truncate=False):
+        """z -> W+ (one row per synthesis layer); `truncate` applies the generator's
+        truncation (psi, cutoff) as sampling does."""
+        w_plus = self.mapping(z, training=False)
+        if truncate:
+            w_plus = self.get_layer("truncation")(w_plus, training=False)
+        return w_plus
+
+    def synthesize(self, w_plus, training=False):
+        return self.synthesis(w_plus, training=training)
+
+    def average_w(self):
+        return self.w_avg
+
     @property
     def w_avg(self):
         """The tracked average of w (`[dlatent_dim]`, non-trainable), the truncation's center."""
