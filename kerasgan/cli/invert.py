@@ -59,6 +59,7 @@ def run(args):
     save_image_grid(args.out, np.concatenate([target, result.images]), rows=1)
     latent_path = os.path.splitext(args.out)[0] + ".npy"
     np.save(latent_path, result.latents[0], allow_pickle=False)
-    print(f"Inverted {args.image} through {args.model} in {args.space}: pixel MSE {result.pixel_errors[0]:.4f} "
-          f"(images in [-1, 1]); wrote {args.out} and {latent_path}")
+    print(f"Inverted {args.image} through {args.model} in {args.space}: pixel MSE "
+          f"{result.pixel_errors[0]:.4f} (images in [-1, 1]); wrote {args.out} and "
+          f"{latent_path}")
     return 0
