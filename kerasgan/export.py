@@ -166,10 +166,11 @@ def _serving_fn(model):
     return serve
 
 
-def _write_savedmodel(models, specs, path):
-    """One SavedModel with an endpoint per `(signature name, model)` of `models`."""
+def _write_savedmodel(models, path):
+    """One SavedModel with an endpoint per `(signature name, model, input specs)` of
+    `models`."""
     archive = keras.export.ExportArchive()
-    for signature, model in models:
+    for signature, model, specs in models:
         archive.track(model)
         archive.add_endpoint(signature, _serving_fn(model), input_signature=specs)
     archive.write_out(path, verbose=False)
@@ -344,10 +345,11 @@ def export(model_or_preset, path, format="savedmodel", *, name=None, version=1, 
                 f"The SavedModel version folder {target!r} exists and is not empty; TF Serving "
                 "versions are immutable: pass another `version` or remove it."
             )
-        signatures = [("serving_default", serving[0][1])]
+        signatures = [("serving_default", serving[0][1], serving[0][2])]
         if several:
-            signatures += [(chosen.name, model_) for chosen, model_, _ in serving]
-        _write_savedmodel(signatures, serving[0][2], target)
+            signatures += [(chosen.name, model_, specs) for chosen, model_, specs in serving
+                           if chosen.name != "serving_default"]
+        _write_savedmodel(signatures, target)
         for chosen, model_, specs in serving:
             signature = chosen.name if several else "serving_default"
             written.append((target, signature, _run_savedmodel, model_, specs, chosen))

@@ -220,11 +220,20 @@ class GAN(AdversarialModel):
                 "labels": self.conditional}
 
     def serving_endpoints(self):
+        """The (EMA) generator as `serving_default` (through its network's `serving_wrap`
+        if it has one), and its `synthesis_network()`, if any, as `synthesis`."""
         from kerasgan.models.base import ServingEndpoint
+        from kerasgan.models.network import Network
 
-        return [ServingEndpoint("serving_default", self.inference_network(),
-                                latent=self.latent_distribution == "normal",
-                                num_classes=self.num_classes)]
+        network = self.inference_network()
+        endpoints = [ServingEndpoint(
+            "serving_default", network,
+            wrap=network.serving_wrap() if isinstance(network, Network) else None,
+            latent=self.latent_distribution == "normal", num_classes=self.num_classes)]
+        synthesis = network.synthesis_network() if isinstance(network, Network) else None
+        if synthesis is not None:
+            endpoints.append(ServingEndpoint("synthesis", synthesis))
+        return endpoints
 
     # ------------------------------------------------------------- sampling
     def sample_latents(self, batch_size, seed):

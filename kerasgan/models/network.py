@@ -99,3 +99,15 @@ class Network(keras.Model):
         raise ValueError(f"{type(self).__name__} has no W space: its latent spaces are "
                          f"{list(self.latent_spaces())}.")
 
+    # ---------------------------------------------------------------- serving
+    def serving_wrap(self):
+        """`None`, or `fn(float32_copy) -> keras.Model`: the serving graph of this generator
+        when it is more than the network itself (a style-based generator takes its
+        truncation strength as an input)."""
+        return None
+
+    def synthesis_network(self):
+        """`None`, or the sub-network exported as a second signature (`synthesis`: W+ ->
+        images) for editing applications."""
+        return None
+

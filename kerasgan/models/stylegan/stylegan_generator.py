@@ -1,6 +1,7 @@
 """The StyleGAN generator (Karras et al., 2019), as the official `G_style` at inference."""
 
 import keras
+import numpy as np
 
 from kerasgan.layers import TruncationTrick
 from kerasgan.models.network import Network
@@ -106,6 +107,15 @@ class StyleGANGenerator(Network):
     def average_w(self):
         return self.w_avg
 
+    def synthesis_network(self):
+        return self.synthesis
+
+    def serving_wrap(self):
+        """The serving graph `(z, truncation_psi) -> images`: the truncation strength is an
+        input (one per example; 1 turns it off) on the first `truncation_cutoff` rows."""
+        return _psi_serving_model
+
+
     @property
     def w_avg(self):
         """The tracked average of w (`[dlatent_dim]`, non-trainable), the truncation's center."""
@@ -124,3 +134,24 @@ class StyleGANGenerator(Network):
     def set_lod(self, value):
         """Sets the level of detail, a float in `[0, max_lod]`."""
         self.synthesis.set_lod(value)
+
+
+def _psi_serving_model(generator):
+    layers = generator.style_layers()
+    rows = layers if generator.truncation_cutoff is None else min(
+        generator.truncation_cutoff, layers)
+    center = keras.ops.convert_to_numpy(generator.w_avg).astype("float32")
+    in_cutoff = np.arange(layers)[None, :, None] < rows
+
+    def truncate(args):
+        w_plus, psi = args
+        psi = keras.ops.reshape(keras.ops.cast(psi, "float32"), (-1, 1, 1))
+        coefs = keras.ops.where(in_cutoff, psi, keras.ops.ones_like(psi))
+        return center + (keras.ops.cast(w_plus, "float32") - center) * coefs
+
+    z = keras.Input((generator.latent_dim,), name="z")
+    psi = keras.Input((), name="truncation_psi")
+    w_plus = keras.layers.Lambda(truncate, name="truncate_w")(
+        [generator.mapping(z, training=False), psi])
+    images = generator.synthesis(w_plus, training=False)
+    return keras.Model([z, psi], images, name=f"{generator.name}_psi")
