@@ -163,8 +163,7 @@ ENTRIES = {
                        "Adam beta (0, 0.99), eps 1e-8, lr 0.001 (0.0015 at 1024), 600k images "
                        "per stabilization and per fade-in, batch 128 at 4-16 px halving to 4 "
                        "at 512-1024, optimizer state reset at each phase, G EMA 0.999, 12M "
-                       "images in all. The official run mirrors the images at random "
-                       "(mirror_augment); kerasgan's pipelines do not flip yet.",
+                       "images in all, images mirrored at random (mirror_augment).",
         "paper": PROGAN_PAPER,
         "reference_implementation": "https://github.com/tkarras/progressive_growing_of_gans",
         "recipe": "progan",
@@ -175,7 +174,8 @@ ENTRIES = {
                            "put the images in a folder and pass --data folder:PATH.",
         },
         "command": "kerasgan train progan_celebahq_1024 --data folder:PATH --batch-size 4 "
-                   "--steps-per-epoch 1000 --epochs 1355 --out runs/progan_celebahq_1024",
+                   "--steps-per-epoch 1000 --epochs 1355 --mirror --out "
+                   "runs/progan_celebahq_1024",
         "settings": {"data": "folder:PATH", "batch_size": 4, "precision": "float32",
                      "seed": 0, "steps_per_epoch": 1000},
         "epochs": 1355,

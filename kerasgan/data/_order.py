@@ -27,6 +27,7 @@ import numpy as np
 
 # Salts keeping the keys of the order and of each augmentation apart.
 ORDER, JITTER, JITTER_A, JITTER_B, MASK = 0x4F52, 0x4A54, 0x4A41, 0x4A42, 0x4D4B
+MIRROR = 0x4D52
 _INT64_LIMIT = 2**63
 _INDEX_SHUFFLE_PAD = 498247692  # what tf.random.experimental.index_shuffle pads seeds with
 

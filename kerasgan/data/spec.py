@@ -180,7 +180,7 @@ def _image_examples(spec, *, image_size, batch_size, channels, labels, shuffle, 
 
 def load(spec, *, image_size, batch_size, channels=3, labels=False, shuffle=True, seed=0,
          strict=False, num_examples=None, min_size=DEFAULT_MIN_SIZE, max_pixels=None,
-         data_dir=None, download=False, start_batch=None, **options):
+         data_dir=None, download=False, start_batch=None, mirror=False, **options):
     """A batched `tf.data.Dataset` of float32 images in [-1, 1], NHWC, from a data spec.
 
     The order is a function of `(seed, pass)` only: pass `p` visits the
@@ -216,6 +216,9 @@ def load(spec, *, image_size, batch_size, channels=3, labels=False, shuffle=True
         data_dir, download: for TFDS.
         start_batch: `None` (one pass) or the global batch an endless stream
             starts at.
+        mirror: flip each image left-right with probability 1/2 (Progressive
+            GAN's `mirror_augment`), decided by `(seed, pass, example)` so a
+            resumed stream flips the same images.
         **options: shapes options (`domain`, `num_shapes`).
 
     Examples:
@@ -246,6 +249,11 @@ def load(spec, *, image_size, batch_size, channels=3, labels=False, shuffle=True
         if channels == 1 and source_channels == 3:
             image = tf.image.rgb_to_grayscale(image)
         image = image / 127.5 - 1.0
+        if mirror:
+            # One Philox-folded key per example; its lowest bit decides the flip.
+            keys = _order.key(seed, _order.MIRROR, element["pass"][0], element["index"])
+            flip = tf.equal(keys[:, 0] % 2, 1)
+            image = tf.where(flip[:, None, None, None], tf.reverse(image, axis=[2]), image)
         return (image, element["example"]["label"]) if labels else image
 
     dataset = _order.assemble(stream, [(source, "index", "example")], batch_size).map(

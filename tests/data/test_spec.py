@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from kerasgan.data import describe, load, parse_spec
@@ -36,3 +37,19 @@ def test_load_validates_its_arguments():
 def test_describe_shapes():
     info = describe("shapes")
     assert info["num_classes"] == len(info["class_names"]) == 6
+
+
+def test_mirror_flips_half_the_images_by_seed_pass_and_example():
+    options = dict(image_size=16, batch_size=8, num_examples=16, seed=3)
+    plain = np.concatenate([b.numpy() for b in load("shapes", start_batch=0, **options).take(4)])
+    stream = load("shapes", start_batch=0, mirror=True, **options)
+    mirrored = np.concatenate([b.numpy() for b in stream.take(4)])
+    same = np.all(mirrored == plain, axis=(1, 2, 3))
+    flipped = np.all(mirrored == plain[:, :, ::-1], axis=(1, 2, 3))
+    assert np.all(same | flipped)
+    assert 8 <= int(flipped.sum()) <= 24  # of 32, each flip a fair coin
+    # The coins differ from pass to pass; a resumed stream flips the same images.
+    assert not np.array_equal(flipped[:16], flipped[16:])
+    resumed = np.concatenate([b.numpy() for b in load("shapes", start_batch=3, mirror=True,
+                                                       **options).take(1)])
+    np.testing.assert_array_equal(resumed, mirrored[24:])

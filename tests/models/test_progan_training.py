@@ -359,7 +359,9 @@ def test_the_official_zoo_entry_is_the_official_configuration():
         23_079_115, 23_087_249]
     reference = registry.build("progan", image_size=1024, batch_size=4, compile=False)
     assert gan.schedule.get_config() == reference.schedule.get_config()
-    # The card's command trains the official 12M images.
+    # The card's command trains the official 12M images, mirrored as the official run.
+    assert "--mirror " in card["training"]["command"]
+    assert registry.data_options("progan", {"mirror": True}) == {"mirror": True}
     settings = card["training"]["settings"]
     steps = settings["steps_per_epoch"] * card["training"]["epochs"]
     last = gan.schedule.segments[-1]

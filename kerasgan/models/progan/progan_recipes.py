@@ -107,6 +107,8 @@ register_recipe(Recipe(
         Argument("learning_rates", str, OFFICIAL_LEARNING_RATES, "G and D learning rate per "
                  "resolution (RES:RATE,...; the optimizers' elsewhere)"),
         Argument("minibatch_repeats", int, 4, "steps between two reads of the schedule"),
+        Argument("mirror", bool, False, "flip the images left-right at random (the official "
+                 "mirror_augment, on for CelebA-HQ)", target="data"),
     ),
     compile=PROGAN_COMPILE,
 ))
