@@ -2,7 +2,8 @@
 
 - parity: 2 workers x 1 replica train the weights (every variable of the training state:
   networks, optimizers, step counter) and history of one process on the same global batches,
-  for DCGAN and for pix2pix with dropout;
+  for DCGAN, for pix2pix with dropout and for a Progressive GAN growing through three
+  resolutions with a batch size that changes;
 - the chief alone writes the run folder: a non-chief given another --out writes nothing there,
   and leaves no temporary files;
 - a SIGKILLed worker: both restarted with the same commands resume from the chief's
@@ -38,7 +39,13 @@ DCGAN = ("train", "dcgan", "--image-size", "16", "--base-filters", "4", "--batch
 # 64 px is the smallest U-Net with a dropout level; 3 steps of global batches of 4.
 PIX2PIX = ("train", "pix2pix", "--image-size", "64", "--base-filters", "4", "--d-layers", "2",
            "--batch-size", "4", "--num-examples", "12", "--epochs", "1", *COMMON)
-RUNS = {"dcgan": DCGAN, "pix2pix": PIX2PIX}
+# Grown 4 -> 8 -> 16 with the global batch 8 for steps 0-2, then 4 (2 per worker); no minibatch
+# stddev, whose groups are per replica.
+PROGAN = ("train", "progan", "--image-size", "16", "--fmap-base", "32", "--fmap-max", "8",
+          "--mbstd-group-size", "0", "--stabilize-kimg", "0.016", "--fade-kimg", "0.016",
+          "--batch-sizes", "4:8,8:4,16:4", "--minibatch-repeats", "1", "--num-examples", "32",
+          "--steps-per-epoch", "6", "--epochs", "2", "--save-every-steps", "2", *COMMON)
+RUNS = {"dcgan": DCGAN, "pix2pix": PIX2PIX, "progan": PROGAN}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +58,7 @@ def references(tmp_path_factory):
             cluster.start([*command, "--strategy", "none", "--out", folders[name]],
                           worker_env(tmpdir=root), name)
         codes = cluster.wait(TIMEOUT)
-        assert codes == [0, 0], [cluster.output(p)[-2000:] for p in cluster.procs]
+        assert codes == [0] * len(RUNS), [cluster.output(p)[-2000:] for p in cluster.procs]
     return folders
 
 
@@ -122,7 +129,7 @@ def test_two_workers_train_the_weights_of_one_process(references, tmp_path, name
             cluster.output(procs[1]))
     history = _assert_same_state(chief_out, references[name], f"{name}: 2 workers vs 1 process")
     epochs = _read_json(os.path.join(references[name], "run.json"))["epochs_done"]
-    assert epochs == {"dcgan": 2, "pix2pix": 1}[name]
+    assert epochs == {"dcgan": 2, "pix2pix": 1, "progan": 2}[name]
     assert all(len(values) == epochs for values in history.values()), history
     # The chief wrote what one process writes; the other worker nothing, and no temporaries.
     assert _files(chief_out) == _files(references[name])
