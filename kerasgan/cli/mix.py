@@ -23,6 +23,9 @@ def add_parser(subparsers):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-truncation", action="store_true",
                         help="use w as mapped, without the generator's truncation")
+    parser.add_argument("--psi-sweep", default=None, metavar="PSIS",
+                        help="instead: the truncation psi sweep, one row per psi of the same "
+                        "--destinations latents (e.g. 1,0.7,0.5,0,-0.5,-1: the paper's)")
     parser.add_argument("--out", default="style_mixing.png")
 
 
@@ -33,6 +36,8 @@ def run(args):
     model, _ = load_model(args.model)
     require_latents(model, args.model, "mix")
     generator = model.inference_network()
+    if args.psi_sweep is not None:
+        return _sweep(args, generator)
     try:
         images, labels = style_mixing_grid(generator, destinations=args.destinations,
                                            sources=args.sources, seed=args.seed,
@@ -44,4 +49,24 @@ def run(args):
     groups = ", ".join(dict.fromkeys(labels[1:]))
     print(f"Wrote {args.out}: {len(labels)} rows (destinations, then {args.sources} sources "
           f"per group: {groups}) x {args.destinations + 1} columns.")
+    return 0
+
+
+def _sweep(args, generator):
+    from kerasgan.latent import truncation_sweep
+    from kerasgan.utils.images import save_image_grid
+
+    try:
+        psis = [float(text) for text in args.psi_sweep.split(",")]
+    except ValueError:
+        raise CommandError(f"--psi-sweep takes comma-separated numbers such as "
+                           f"1,0.7,0.5,0,-0.5,-1. Received: {args.psi_sweep!r}") from None
+    try:
+        images = truncation_sweep(generator, psis, num=args.destinations, seed=args.seed)
+    except ValueError as error:
+        raise CommandError(f"{args.model}: {error}") from None
+    make_parent_folder(args.out)
+    save_image_grid(args.out, images, cols=args.destinations)
+    print(f"Wrote {args.out}: {len(psis)} rows (psi {', '.join(f'{p:g}' for p in psis)}) x "
+          f"{args.destinations} latents.")
     return 0

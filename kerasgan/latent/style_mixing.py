@@ -97,3 +97,38 @@ def style_mixing_grid(generator, destinations=5, sources=2, seed=0, truncate=Tru
             rows.append(np.concatenate([side[index:index + 1], render(mixed)]))
             labels.append(name)
     return np.concatenate(rows), labels
+
+
+PAPER_PSIS = (1.0, 0.7, 0.5, 0.0, -0.5, -1.0)
+
+
+def truncation_sweep(generator, psis=PAPER_PSIS, num=6, seed=0):
+    """The same `num` latents at each truncation strength psi, one row per psi.
+
+    Each row is `synthesize(w_avg + psi * (w - w_avg))` on every layer: psi =
+    1 is the untruncated sample, 0 the average image, negative values the
+    "opposite" of each sample (the paper's figure uses 1, 0.7, 0.5, 0, -0.5,
+    -1).
+
+    Returns:
+        `[len(psis) * num, h, w, c]` floats in [-1, 1], row-major.
+    """
+    import keras
+
+    from kerasgan.models.network import Network
+
+    spaces = generator.latent_spaces() if isinstance(generator, Network) else ("z",)
+    if "w" not in spaces:
+        raise ValueError(f"A truncation sweep in W needs a style-based generator; "
+                         f"{generator.name!r} is driven from {list(spaces)}.")
+    psis = [float(psi) for psi in psis]
+    if not psis or not isinstance(num, int) or num < 1:
+        raise ValueError(f"Expected at least one psi and a positive `num`. Received: "
+                         f"psis={psis}, num={num!r}")
+    latent_dim = int(generator.inputs[0].shape[-1])
+    z = np.random.default_rng(seed).standard_normal((num, latent_dim)).astype(np.float32)
+    w = keras.ops.convert_to_numpy(generator.map_latents(z)).astype(np.float32)
+    center = keras.ops.convert_to_numpy(generator.average_w()).astype(np.float32)
+    rows = [keras.ops.convert_to_numpy(generator.synthesize(center + psi * (w - center)))
+            for psi in psis]
+    return np.concatenate(rows).astype(np.float32)

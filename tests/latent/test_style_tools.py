@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from kerasgan.cli import main
-from kerasgan.latent import invert, style_groups, style_mixing_grid
+from kerasgan.latent import invert, style_groups, style_mixing_grid, truncation_sweep
 from kerasgan.models import GAN, DCGANDiscriminator, DCGANGenerator
 from kerasgan.models.stylegan import StyleGANDiscriminator, StyleGANGenerator
 
@@ -122,3 +122,26 @@ def test_kerasgan_mix_and_invert_in_w_plus(tmp_path, capsys, generator):
                  str(tmp_path / "no2.png")]) == 2
     assert "has no 'w' space" in capsys.readouterr().err
     keras.backend.clear_session()
+
+
+def test_the_truncation_sweep_goes_from_the_sample_to_the_average_and_beyond(generator,
+                                                                              tmp_path, capsys):
+    images = truncation_sweep(generator, psis=(1.0, 0.0, -1.0), num=2, seed=2)
+    assert images.shape == (6, 32, 32, 3)
+    z = np.random.default_rng(2).standard_normal((2, 8)).astype(np.float32)
+    w = np.asarray(generator.mapping(z))
+    center = np.asarray(generator.w_avg)
+    np.testing.assert_allclose(images[:2], np.asarray(generator.synthesis(w)), atol=1e-5)
+    average = np.asarray(generator.synthesis(np.broadcast_to(center, w.shape)))
+    np.testing.assert_allclose(images[2:4], average, atol=1e-5)  # psi 0: both the same image
+    np.testing.assert_allclose(images[4:], np.asarray(generator.synthesis(2 * center - w)),
+                               atol=1e-5)
+    gan = GAN(generator, StyleGANDiscriminator(**TINY))
+    path = str(tmp_path / "tiny.keras")
+    gan.save(path)
+    out = str(tmp_path / "sweep.png")
+    assert main(["mix", path, "--psi-sweep", "1,0.5,0", "--destinations", "2", "--out",
+                 out]) == 0
+    assert "3 rows (psi 1, 0.5, 0) x 2 latents" in capsys.readouterr().out
+    assert main(["mix", path, "--psi-sweep", "1,a", "--out", out]) == 2
+    assert "--psi-sweep takes comma-separated numbers" in capsys.readouterr().err
