@@ -62,9 +62,10 @@ def _all_networks():
         cls = todo.pop()
         for sub in cls.__subclasses__():
             todo.append(sub)
-            # Classes a docstring example defines live in the defining module's namespace.
+            # Classes a docstring example defines live in the defining module's namespace;
+            # shared bases without a constructor of their own build no network.
             if sub.__module__.startswith("kerasgan.models.") and (
-                    sub.__module__ != Network.__module__):
+                    sub.__module__ != Network.__module__) and "__init__" in vars(sub):
                 found.add(sub)
     return found
 

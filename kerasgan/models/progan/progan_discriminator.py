@@ -9,8 +9,8 @@ from kerasgan.layers import (
     LodBlend,
     MinibatchStdDev,
 )
-from kerasgan.models.network import Network
-from kerasgan.models.progan._layers import (
+from kerasgan.models.progressive import (
+    ProgressiveNetwork,
     check_architecture,
     check_non_negative_int,
     check_positive_int,
@@ -19,7 +19,7 @@ from kerasgan.models.progan._layers import (
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class ProGANDiscriminator(Network):
+class ProGANDiscriminator(ProgressiveNetwork):
     """ProGAN discriminator: shrinks `resolution` to 4x4, fading each stage in by `lod`.
 
     Layer by layer as tkarras/progressive_growing_of_gans `networks.D_paper`
@@ -104,17 +104,3 @@ class ProGANDiscriminator(Network):
         self.fmap_decay = fmap_decay
         self.fmap_max = fmap_max
         self.mbstd_group_size = mbstd_group_size
-
-    @property
-    def max_lod(self):
-        """`log2(resolution) - 2`: the level of detail seeing only the 4x4 stage."""
-        return self.get_layer("lod").max_lod
-
-    @property
-    def lod(self):
-        """The current level of detail (0 = full resolution)."""
-        return float(keras.ops.convert_to_numpy(self.get_layer("lod").lod))
-
-    def set_lod(self, value):
-        """Sets the level of detail, a float in `[0, max_lod]`."""
-        self.get_layer("lod").set_lod(value)

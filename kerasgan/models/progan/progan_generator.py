@@ -12,8 +12,8 @@ from kerasgan.layers import (
     LodBlend,
     PixelNormalization,
 )
-from kerasgan.models.network import Network
-from kerasgan.models.progan._layers import (
+from kerasgan.models.progressive import (
+    ProgressiveNetwork,
     check_architecture,
     check_positive_int,
     feature_maps,
@@ -21,7 +21,7 @@ from kerasgan.models.progan._layers import (
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class ProGANGenerator(Network):
+class ProGANGenerator(ProgressiveNetwork):
     """ProGAN generator: grows from 4x4 to `resolution`, fading each stage in by `lod`.
 
     Layer by layer as tkarras/progressive_growing_of_gans `networks.G_paper`
@@ -127,17 +127,3 @@ class ProGANGenerator(Network):
         self.normalize_latents = normalize_latents
         self.use_pixelnorm = use_pixelnorm
         self.pixelnorm_epsilon = pixelnorm_epsilon
-
-    @property
-    def max_lod(self):
-        """`log2(resolution) - 2`: the level of detail showing only the 4x4 stage."""
-        return self.get_layer("lod").max_lod
-
-    @property
-    def lod(self):
-        """The current level of detail (0 = full resolution)."""
-        return float(keras.ops.convert_to_numpy(self.get_layer("lod").lod))
-
-    def set_lod(self, value):
-        """Sets the level of detail, a float in `[0, max_lod]`."""
-        self.get_layer("lod").set_lod(value)

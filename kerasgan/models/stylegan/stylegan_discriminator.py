@@ -10,18 +10,18 @@ from kerasgan.layers import (
     LodBlend,
     MinibatchStdDev,
 )
-from kerasgan.models.network import Network
-from kerasgan.models.stylegan._layers import (
+from kerasgan.models.progressive import (
+    ProgressiveNetwork,
     check_architecture,
-    check_blur_filter,
     check_non_negative_int,
     check_positive_int,
     feature_maps,
 )
+from kerasgan.models.stylegan._layers import check_blur_filter
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class StyleGANDiscriminator(Network):
+class StyleGANDiscriminator(ProgressiveNetwork):
     """StyleGAN discriminator: shrinks `resolution` to 4x4, fading each stage in by `lod`.
 
     Layer by layer as NVlabs/stylegan `networks_stylegan.D_basic` (no labels;
@@ -117,17 +117,3 @@ class StyleGANDiscriminator(Network):
         self.mbstd_group_size = mbstd_group_size
         self.mbstd_num_features = mbstd_num_features
         self.blur_filter = blur_filter
-
-    @property
-    def max_lod(self):
-        """`log2(resolution) - 2`: the level of detail seeing only the 4x4 stage."""
-        return self.get_layer("lod").max_lod
-
-    @property
-    def lod(self):
-        """The current level of detail (0 = full resolution)."""
-        return float(keras.ops.convert_to_numpy(self.get_layer("lod").lod))
-
-    def set_lod(self, value):
-        """Sets the level of detail, a float in `[0, max_lod]`."""
-        self.get_layer("lod").set_lod(value)

@@ -4,7 +4,7 @@ import keras
 
 from kerasgan.layers import EqualizedDense, PixelNormalization
 from kerasgan.models.network import Network
-from kerasgan.models.stylegan._layers import check_positive_int
+from kerasgan.models.progressive import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")

@@ -12,18 +12,18 @@ from kerasgan.layers import (
     NoiseInjection,
     StyleModulation,
 )
-from kerasgan.models.network import Network
-from kerasgan.models.stylegan._layers import (
+from kerasgan.models.progressive import (
+    ProgressiveNetwork,
     check_architecture,
-    check_blur_filter,
     check_non_negative_int,
     check_positive_int,
     feature_maps,
 )
+from kerasgan.models.stylegan._layers import check_blur_filter
 
 
 @keras.saving.register_keras_serializable(package="kerasgan")
-class StyleGANSynthesis(Network):
+class StyleGANSynthesis(ProgressiveNetwork):
     """StyleGAN synthesis network: W+ latents `[batch, num_layers, dlatent_dim]` -> images.
 
     Layer by layer as NVlabs/stylegan `networks_stylegan.G_synthesis` (styles,
@@ -143,17 +143,3 @@ class StyleGANSynthesis(Network):
     def num_layers(self):
         """The W+ rows: `2 * log2(resolution) - 2` (two per resolution)."""
         return self.input_shape[1]
-
-    @property
-    def max_lod(self):
-        """`log2(resolution) - 2`: the level of detail showing only the 4x4 stage."""
-        return self.get_layer("lod").max_lod
-
-    @property
-    def lod(self):
-        """The current level of detail (0 = full resolution)."""
-        return float(keras.ops.convert_to_numpy(self.get_layer("lod").lod))
-
-    def set_lod(self, value):
-        """Sets the level of detail, a float in `[0, max_lod]`."""
-        self.get_layer("lod").set_lod(value)

@@ -1,10 +1,11 @@
-"""Progressive GAN helpers shared by its generator and discriminator: feature maps, checks.
-
-The level of detail is held by `kerasgan.layers.LevelOfDetail` (one per
-network) and stages fade in with `kerasgan.layers.LodBlend`.
-"""
+"""What the progressive networks share: the official feature-map rule, argument checks, and
+the level-of-detail accessors of a network holding one `LevelOfDetail` layer named `lod`."""
 
 import math
+
+import keras
+
+from kerasgan.models.network import Network
 
 
 def feature_maps(stage, fmap_base, fmap_decay, fmap_max):
@@ -25,7 +26,7 @@ def check_non_negative_int(name, value):
 
 
 def check_architecture(resolution, fmap_base, fmap_decay, fmap_max):
-    """Validates the shared arguments; returns log2(resolution)."""
+    """Validates the size arguments of a progressive network; returns log2(resolution)."""
     if (not isinstance(resolution, int) or isinstance(resolution, bool) or resolution < 4
             or resolution & (resolution - 1)):
         raise ValueError("`resolution` must be a power of 2, at least 4. "
@@ -42,3 +43,21 @@ def check_architecture(resolution, fmap_base, fmap_decay, fmap_max):
                          f"stage would have {smallest} feature maps. Received: "
                          f"fmap_base={fmap_base}")
     return resolution_log2
+
+
+class ProgressiveNetwork(Network):
+    """A `Network` whose stages fade in by the `LevelOfDetail` layer named `"lod"`."""
+
+    @property
+    def max_lod(self):
+        """`log2(resolution) - 2`: the level of detail of the 4x4 stage alone."""
+        return self.get_layer("lod").max_lod
+
+    @property
+    def lod(self):
+        """The current level of detail (0 = full resolution)."""
+        return float(keras.ops.convert_to_numpy(self.get_layer("lod").lod))
+
+    def set_lod(self, value):
+        """Sets the level of detail, a float in `[0, max_lod]`."""
+        self.get_layer("lod").set_lod(value)
