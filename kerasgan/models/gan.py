@@ -56,6 +56,8 @@ class GAN(AdversarialModel):
             of the generator, `ema_generator`, used by `generate` and export.
         ema_start_step: before this many generator updates the EMA copy just
             tracks the generator's weights.
+        ema_half_life_images: instead of `ema_decay`, the EMA's half-life in
+            training images (the decay of a step follows its global batch size).
         seed: seeds the noise of every training step (with the step count), so
             training is reproducible and resumable.
         num_classes: the number of classes of a conditional GAN (`None`:
@@ -89,10 +91,11 @@ class GAN(AdversarialModel):
         seed=0,
         num_classes=None,
         fake_labels="uniform",
+        ema_half_life_images=None,
         **kwargs,
     ):
         super().__init__(seed=seed, ema_decay=ema_decay, ema_start_step=ema_start_step,
-                         **kwargs)
+                         ema_half_life_images=ema_half_life_images, **kwargs)
         if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
             raise ValueError(f"`num_classes` must be an integer >= 2 or None. "
                              f"Received: num_classes={num_classes!r}")
@@ -436,7 +439,7 @@ class GAN(AdversarialModel):
 
     # ------------------------------------------------------- serialization
     def get_config(self):
-        return {
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             **self._network_config(("generator", "discriminator")),
@@ -448,6 +451,9 @@ class GAN(AdversarialModel):
             "num_classes": self.num_classes,
             "fake_labels": self.fake_labels,
         }
+        if self.ema_half_life_images is not None:  # only where used: saved configs stay as written
+            config["ema_half_life_images"] = self.ema_half_life_images
+        return config
 
     @classmethod
     def from_config(cls, config):
