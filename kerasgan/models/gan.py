@@ -361,6 +361,19 @@ class GAN(AdversarialModel):
             tf.reshape(batch["global"], [1]), self.step_seed(_EPSILON_DRAW + draw))
         return self._replica_slice(eps, batch["replica_id"], batch["local"])
 
+    def training_fakes(self, batch, z, labels, draw):
+        """The generator's images of draw `draw` in a training step (float32).
+
+        Every generator call of `update` goes through here with the draw's
+        latents and the draw index, so a subclass can make more randomness of
+        the call a stateless function of `step_seed` and the draw (drawn for
+        the global batch, `batch["global"]`, and sliced per replica), or update
+        generator-side variables whenever the training output is computed.
+        Default: the generator in training mode.
+        """
+        del batch, draw
+        return tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+
     def discriminate(self, images, labels=None, training=True):
         """Discriminator logits in float32."""
         inputs = [images, labels] if self.conditional else images
@@ -419,7 +432,7 @@ class GAN(AdversarialModel):
         d_logs = {}
         for draw in range(separate_updates):
             z, labels = self._draw(batch, draw)
-            fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+            fake = self.training_fakes(batch, z, labels, draw)
             d_logs = self.run_phase("discriminator", lambda fake=fake, labels=labels, draw=draw:
                                     self.discriminator_loss(batch, fake, labels, draw))
 
@@ -428,7 +441,7 @@ class GAN(AdversarialModel):
 
         def generator_loss():
             nonlocal d_logs
-            fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+            fake = self.training_fakes(batch, z, labels, g_draw)
             if self.reuse_fake_batch:
                 d_logs = self.run_phase("discriminator", lambda: self.discriminator_loss(
                     batch, tf.stop_gradient(fake), labels, g_draw))
