@@ -186,7 +186,7 @@ def test_w_avg_follows_the_global_batch_mean_on_one_and_two_replicas():
     expected = np.zeros(8)
     for mean in means:
         expected = mean + (expected - mean) * BETA
-    _one_step(one, images, eager=False)
+    _one_step(one, images, eager=True)
     w_avg = one.generator.w_avg.numpy()
     np.testing.assert_allclose(w_avg, expected, rtol=1e-5, atol=1e-7)
     assert np.abs(w_avg).max() > 1e-4
@@ -203,6 +203,7 @@ def test_ema_decay_follows_the_half_life_at_the_schedules_batch_sizes():
     gan = _build(schedule, ema_half_life_images=40.0)
     gan.compile()
     data = _images(8 + 4 * 4)
+    gan.run_eagerly = True
     for batch_size, images in ((8, data[:8]), (8, data[8:16])):
         ema_before = [w.numpy().copy() for w in gan.ema_generator.trainable_weights]
         gan.fit(images, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
@@ -254,13 +255,14 @@ def test_fit_grows_from_8_to_16_px_with_the_schedules_values():
 
 
 def test_a_run_saved_mid_fade_resumes_to_the_uninterrupted_weights(tmp_path):
-    schedule = _schedule()
+    schedule = _schedule(stabilize_images=8, fade_images=12)  # 3 steps at 8 px, 2 fading
     total = schedule.growth_steps + 1
     middle = schedule.segments[1].start + 1  # inside the fade-in of 16 px
     assert 0 < schedule.values_at(middle)["lod"] < 1
     data = _images(4 * total)
 
     def fit(gan, start, stop):
+        gan.run_eagerly = True  # a few steps: cheaper than three traces
         gan.fit(data[4 * start:4 * stop], batch_size=4, epochs=1, shuffle=False, verbose=0)
 
     uninterrupted = _build(schedule)
