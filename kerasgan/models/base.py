@@ -18,7 +18,9 @@ all of them share:
   every training step, in graph mode, before any phase (schedules such as
   ProGAN's fade-in factor);
 - the step counter that seeds every random draw of a step (`step_seed`);
-- an exponential moving average of every generator network (`ema_decay`);
+- an exponential moving average of every generator network (`ema_decay`, or a
+  half-life in images, `ema_half_life_images`, whose per-step decay follows the
+  global batch size);
 - the **model protocol** the CLI, export and callbacks use instead of
   probing: `task`, `serving_endpoints()`, `example_inputs(n, seed)`,
   `generate(...)`, `data_requirements()`.
@@ -211,6 +213,11 @@ class AdversarialModel(keras.Model):
         seed: seeds every random draw of a training step (with the step count).
         ema_decay: keep an exponential moving average copy of each generator
             network (`ema_<attribute>`; `ema_generator` for `generator`).
+        ema_half_life_images: instead of `ema_decay`, the EMA's half-life in
+            training images: each step decays by `0.5 ** (global batch /
+            ema_half_life_images)`, computed in the step from the data's global
+            batch size (so it follows a batch size that changes during training,
+            as StyleGAN's `G_smoothing_kimg`).
         ema_start_step: before this many steps the EMA copies track the weights.
     """
 
@@ -219,12 +226,24 @@ class AdversarialModel(keras.Model):
     generator_attributes = ("generator",)
     discriminator_attributes = ("discriminator",)
 
-    def __init__(self, seed=0, ema_decay=None, ema_start_step=0, **kwargs):
+    def __init__(self, seed=0, ema_decay=None, ema_start_step=0, ema_half_life_images=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"`ema_decay` must be in [0, 1). Received: ema_decay={ema_decay}")
+        if ema_half_life_images is not None:
+            if isinstance(ema_half_life_images, bool) or not isinstance(
+                    ema_half_life_images, (int, float)) or not ema_half_life_images > 0:
+                raise ValueError("`ema_half_life_images` must be a positive number. "
+                                 f"Received: ema_half_life_images={ema_half_life_images!r}")
+            if ema_decay is not None:
+                raise ValueError("Give `ema_decay` or `ema_half_life_images`, not both. "
+                                 f"Received: ema_decay={ema_decay}, "
+                                 f"ema_half_life_images={ema_half_life_images}")
+            ema_half_life_images = float(ema_half_life_images)
         self.seed = int(seed)
         self.ema_decay = ema_decay
+        self.ema_half_life_images = ema_half_life_images
         self.ema_start_step = int(ema_start_step)
         self._compiled_gan = False
         self._step_hooks = []
@@ -233,7 +252,7 @@ class AdversarialModel(keras.Model):
     def _init_ema(self):
         """Creates the EMA copies (call once the generator networks are set)."""
         self.ema_generator = None
-        if self.ema_decay is None:
+        if not self.uses_ema:
             return
         for attribute in self.generator_attributes:
             network = getattr(self, attribute)
@@ -246,6 +265,28 @@ class AdversarialModel(keras.Model):
             aggregation="only_first_replica", name="step_counter",
         )
         self.built = True
+
+    @property
+    def uses_ema(self):
+        """Whether the generator networks have EMA copies (`ema_decay` or
+        `ema_half_life_images` set)."""
+        return self.ema_decay is not None or self.ema_half_life_images is not None
+
+    def ema_decay_for(self, global_batch):
+        """The EMA decay of one step on `global_batch` images (a float32 tensor):
+        `ema_decay`, or `0.5 ** (global_batch / ema_half_life_images)`."""
+        if self.ema_half_life_images is None:
+            return tf.constant(self.ema_decay, tf.float32)
+        ratio = tf.cast(global_batch, tf.float32) / self.ema_half_life_images
+        return tf.pow(tf.constant(0.5, tf.float32), ratio)
+
+    @staticmethod
+    def _global_batch_size(data):
+        """The step's global batch size: the leading dimension of the data's first tensor
+        times the replicas in sync."""
+        _, num_replicas = replica_info()
+        first = tf.nest.flatten(data)[0]
+        return tf.shape(first)[0] * num_replicas
 
     @staticmethod
     def _ema_attribute(attribute):
@@ -412,8 +453,8 @@ class AdversarialModel(keras.Model):
         with step_draws(self.step_seed(DROPOUT_DRAW), *replica_info()):
             logs = self.update(batch)
         self.step_counter.assign_add(1)
-        if self.ema_decay is not None:
-            self._update_ema()
+        if self.uses_ema:
+            self._update_ema(self.ema_decay_for(self._global_batch_size(data)))
         return self._reducible(self.track(logs))
 
     def _reducible(self, logs):
@@ -511,9 +552,9 @@ class AdversarialModel(keras.Model):
         self.train_function = function
         return function
 
-    def _update_ema(self):
+    def _update_ema(self, decay):
         step = tf.cast(self.step_counter, tf.float32)
-        decay = tf.where(step <= float(self.ema_start_step), 0.0, float(self.ema_decay))
+        decay = tf.where(step <= float(self.ema_start_step), 0.0, decay)
         # The EMA copies are frozen (trainable=False), so pair the full weight lists;
         # trainable weights are averaged, the rest (batch-norm statistics) copied.
         pairs = []

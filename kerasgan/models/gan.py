@@ -56,6 +56,8 @@ class GAN(AdversarialModel):
             of the generator, `ema_generator`, used by `generate` and export.
         ema_start_step: before this many generator updates the EMA copy just
             tracks the generator's weights.
+        ema_half_life_images: instead of `ema_decay`, the EMA's half-life in
+            training images (the decay of a step follows its global batch size).
         seed: seeds the noise of every training step (with the step count), so
             training is reproducible and resumable.
         num_classes: the number of classes of a conditional GAN (`None`:
@@ -89,10 +91,11 @@ class GAN(AdversarialModel):
         seed=0,
         num_classes=None,
         fake_labels="uniform",
+        ema_half_life_images=None,
         **kwargs,
     ):
         super().__init__(seed=seed, ema_decay=ema_decay, ema_start_step=ema_start_step,
-                         **kwargs)
+                         ema_half_life_images=ema_half_life_images, **kwargs)
         if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
             raise ValueError(f"`num_classes` must be an integer >= 2 or None. "
                              f"Received: num_classes={num_classes!r}")
@@ -367,6 +370,19 @@ class GAN(AdversarialModel):
             tf.reshape(batch["global"], [1]), self.step_seed(_EPSILON_DRAW + draw))
         return self._replica_slice(eps, batch["replica_id"], batch["local"])
 
+    def training_fakes(self, batch, z, labels, draw):
+        """The generator's images of draw `draw` in a training step (float32).
+
+        Every generator call of `update` goes through here with the draw's
+        latents and the draw index, so a subclass can make more randomness of
+        the call a stateless function of `step_seed` and the draw (drawn for
+        the global batch, `batch["global"]`, and sliced per replica), or update
+        generator-side variables whenever the training output is computed.
+        Default: the generator in training mode.
+        """
+        del batch, draw
+        return tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+
     def discriminate(self, images, labels=None, training=True):
         """Discriminator logits in float32."""
         inputs = [images, labels] if self.conditional else images
@@ -425,7 +441,7 @@ class GAN(AdversarialModel):
         d_logs = {}
         for draw in range(separate_updates):
             z, labels = self._draw(batch, draw)
-            fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+            fake = self.training_fakes(batch, z, labels, draw)
             d_logs = self.run_phase("discriminator", lambda fake=fake, labels=labels, draw=draw:
                                     self.discriminator_loss(batch, fake, labels, draw))
 
@@ -434,7 +450,7 @@ class GAN(AdversarialModel):
 
         def generator_loss():
             nonlocal d_logs
-            fake = tf.cast(self._run_generator(self.generator, z, labels, True), tf.float32)
+            fake = self.training_fakes(batch, z, labels, g_draw)
             if self.reuse_fake_batch:
                 d_logs = self.run_phase("discriminator", lambda: self.discriminator_loss(
                     batch, tf.stop_gradient(fake), labels, g_draw))
@@ -445,7 +461,7 @@ class GAN(AdversarialModel):
 
     # ------------------------------------------------------- serialization
     def get_config(self):
-        return {
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             **self._network_config(("generator", "discriminator")),
@@ -457,6 +473,9 @@ class GAN(AdversarialModel):
             "num_classes": self.num_classes,
             "fake_labels": self.fake_labels,
         }
+        if self.ema_half_life_images is not None:  # only where used: saved configs stay as written
+            config["ema_half_life_images"] = self.ema_half_life_images
+        return config
 
     @classmethod
     def from_config(cls, config):

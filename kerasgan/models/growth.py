@@ -283,6 +283,43 @@ class GrowthSchedule:
         }
 
 
+def parse_resolution_table(name, text, kind):
+    """`"8:64,16:32"` -> `{8: 64, 16: 32}` (values of `kind`), or a `ValueError` naming
+    `name` and the entry."""
+    table = {}
+    for entry in (part.strip() for part in (text or "").split(",")):
+        if not entry:
+            continue
+        key, sep, value = entry.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            table[int(key)] = kind(value)
+        except ValueError:
+            raise ValueError(f"`{name}` must be a list of RESOLUTION:VALUE entries such as "
+                             f"'8:64,16:32'. Received: {name}={text!r} (entry {entry!r})"
+                             ) from None
+    return table
+
+
+def growth_schedule(image_size, batch_size, initial_resolution, stabilize_kimg, fade_kimg,
+                    batch_sizes, learning_rates, minibatch_repeats):
+    """The `GrowthSchedule` of a growing recipe's arguments (kimg: thousands of images)."""
+    for name, kimg in (("stabilize_kimg", stabilize_kimg), ("fade_kimg", fade_kimg)):
+        if not kimg > 0:
+            raise ValueError(f"`{name}` must be positive. Received: {name}={kimg!r}")
+    rates = parse_resolution_table("learning_rates", learning_rates, float)
+    return GrowthSchedule(
+        resolution=image_size, initial_resolution=initial_resolution,
+        stabilize_images=max(1, round(stabilize_kimg * 1000)),
+        fade_images=max(1, round(fade_kimg * 1000)), batch_size=batch_size,
+        batch_sizes={key: value for key, value in parse_resolution_table(
+            "batch_sizes", batch_sizes, int).items() if key <= image_size},
+        g_learning_rates={k: v for k, v in rates.items() if k <= image_size},
+        d_learning_rates={k: v for k, v in rates.items() if k <= image_size},
+        repeats=minibatch_repeats)
+
+
 def box_filtered(images, lod, max_lod):
     """The official `process_reals` fade of real images to level of detail `lod`.
 

@@ -96,6 +96,36 @@ def test_ema_start_step_copies_weights_before_it():
         np.testing.assert_array_equal(ema.numpy(), w.numpy())
 
 
+def test_ema_half_life_in_images_sets_each_steps_decay_from_its_global_batch():
+    def build():
+        generator, discriminator = tiny_networks()
+        return GAN(generator, discriminator, ema_half_life_images=6.0), {
+            "g_optimizer": keras.optimizers.SGD(0.5)}
+
+    gan = build_in(tf.distribute.get_strategy(), build)
+    assert gan.ema_decay is None and gan.ema_generator is not None
+    data = tiny_data(12)
+    for batch_size, images in ((4, data[:4]), (8, data[4:])):  # one step each
+        ema_before = [w.numpy().copy() for w in gan.ema_generator.trainable_weights]
+        gan.train_function = None
+        gan.fit(images, batch_size=batch_size, epochs=1, verbose=0)
+        decay = 0.5 ** (batch_size / 6.0)
+        trained = [w.numpy() for w in gan.generator.trainable_weights]
+        for ema, e0, w1 in zip(gan.ema_generator.trainable_weights, ema_before, trained):
+            np.testing.assert_allclose(ema.numpy(), decay * e0 + (1 - decay) * w1, rtol=1e-5,
+                                       atol=1e-7)
+    assert float(gan.ema_decay_for(tf.constant(32))) == pytest.approx(0.5 ** (32 / 6.0))
+    config = gan.get_config()
+    assert config["ema_half_life_images"] == 6.0
+    assert GAN.from_config(config).ema_half_life_images == 6.0
+    generator, discriminator = tiny_networks()
+    assert "ema_half_life_images" not in GAN(generator, discriminator).get_config()
+    with pytest.raises(ValueError, match="not both"):
+        GAN(generator, discriminator, ema_decay=0.9, ema_half_life_images=10.0)
+    with pytest.raises(ValueError, match="Received: ema_half_life_images=0"):
+        GAN(generator, discriminator, ema_half_life_images=0)
+
+
 def _overflow_build(initial_scale=2.0**15, growth_steps=2):
     def build():
         generator, discriminator = tiny_networks()

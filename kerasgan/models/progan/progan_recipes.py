@@ -10,7 +10,7 @@ official `minibatch_base` is 4). The official networks are 1024 px with
 `fmap_base` 8192; a small run passes smaller `--fmap-base` / `--fmap-max`.
 """
 
-from kerasgan.models.growth import GrowthSchedule
+from kerasgan.models.growth import growth_schedule
 from kerasgan.models.progan.progan_discriminator import ProGANDiscriminator
 from kerasgan.models.progan.progan_gan import _OFFICIAL_ADAM, ProGAN
 from kerasgan.models.progan.progan_generator import ProGANGenerator
@@ -21,43 +21,6 @@ OFFICIAL_LEARNING_RATES = "1024:0.0015"
 PROGAN_COMPILE = {"loss": "wasserstein", "g_optimizer": _OFFICIAL_ADAM,
                   "d_optimizer": _OFFICIAL_ADAM, "d_steps": 1, "gradient_penalty_weight": 10.0,
                   "drift_weight": 0.001, "reuse_fake_batch": False}
-
-
-def parse_resolution_table(name, text, kind):
-    """`"8:64,16:32"` -> `{8: 64, 16: 32}` (values of `kind`), or a `ValueError` naming
-    `name` and the entry."""
-    table = {}
-    for entry in (part.strip() for part in (text or "").split(",")):
-        if not entry:
-            continue
-        key, sep, value = entry.partition(":")
-        try:
-            if not sep:
-                raise ValueError
-            table[int(key)] = kind(value)
-        except ValueError:
-            raise ValueError(f"`{name}` must be a list of RESOLUTION:VALUE entries such as "
-                             f"'8:64,16:32'. Received: {name}={text!r} (entry {entry!r})"
-                             ) from None
-    return table
-
-
-def growth_schedule(image_size, batch_size, initial_resolution, stabilize_kimg, fade_kimg,
-                    batch_sizes, learning_rates, minibatch_repeats):
-    """The `GrowthSchedule` of the recipe's arguments (kimg: thousands of images)."""
-    for name, kimg in (("stabilize_kimg", stabilize_kimg), ("fade_kimg", fade_kimg)):
-        if not kimg > 0:
-            raise ValueError(f"`{name}` must be positive. Received: {name}={kimg!r}")
-    rates = parse_resolution_table("learning_rates", learning_rates, float)
-    return GrowthSchedule(
-        resolution=image_size, initial_resolution=initial_resolution,
-        stabilize_images=max(1, round(stabilize_kimg * 1000)),
-        fade_images=max(1, round(fade_kimg * 1000)), batch_size=batch_size,
-        batch_sizes={key: value for key, value in parse_resolution_table(
-            "batch_sizes", batch_sizes, int).items() if key <= image_size},
-        g_learning_rates={k: v for k, v in rates.items() if k <= image_size},
-        d_learning_rates={k: v for k, v in rates.items() if k <= image_size},
-        repeats=minibatch_repeats)
 
 
 def build_progan(image_size=1024, channels=3, fmap_base=8192, fmap_max=512, latent_dim=None,
