@@ -63,6 +63,12 @@ PROGAN_PAPER = {
     "year": 2018,
     "url": "https://arxiv.org/abs/1710.10196",
 }
+STYLEGAN_PAPER = {
+    "title": "A Style-Based Generator Architecture for Generative Adversarial Networks",
+    "authors": "Karras, Laine, Aila",
+    "year": 2019,
+    "url": "https://arxiv.org/abs/1812.04948",
+}
 IMAGENET = {
     "spec": "tfds:imagenet2012",
     "description": "ImageNet ILSVRC 2012 (1.28M images, 1,000 classes), center-cropped and "
@@ -185,6 +191,40 @@ ENTRIES = {
                         "that builds the zoo, and we publish only weights we trained and "
                         "measured. The command above trains them on your copy.",
         "build_args": {"image_size": 1024, "batch_size": 4},
+    },
+    "stylegan_ffhq_1024": {
+        "family": "stylegan",
+        "description": "The official StyleGAN FFHQ 1024x1024 configuration of NVlabs/stylegan "
+                       "(G_style: 8-layer mapping network of 512 with lr multiplier 0.01, "
+                       "learned 4x4 constant, per-layer noise, AdaIN styles, [1, 2, 1] blur, "
+                       "truncation psi 0.7 on the first 8 W+ rows; D_basic with minibatch "
+                       "stddev), grown from 8x8 inside one run as the official training: "
+                       "non-saturating logistic loss with R1 (gamma 10), style mixing 0.9, "
+                       "w_avg tracked with beta 0.995, Adam beta (0, 0.99), eps 1e-8, lr 0.001 "
+                       "rising to 0.003 at 512-1024, 600k images per stabilization and per "
+                       "fade-in, batch 256 at 8 px halving to 32 from 64 px, G EMA with a "
+                       "10k-image half-life, 25M images in all, images mirrored at random.",
+        "paper": STYLEGAN_PAPER,
+        "reference_implementation": "https://github.com/NVlabs/stylegan",
+        "recipe": "stylegan",
+        "dataset": {
+            "spec": "folder:PATH",
+            "description": "FFHQ (70,000 aligned faces at 1024x1024, "
+                           "NVlabs/ffhq-dataset); put the images in a folder and pass "
+                           "--data folder:PATH.",
+        },
+        "command": "kerasgan train stylegan_ffhq_1024 --data folder:PATH --batch-size 32 "
+                   "--steps-per-epoch 1000 --epochs 718 --mirror --out "
+                   "runs/stylegan_ffhq_1024",
+        "settings": {"data": "folder:PATH", "batch_size": 32, "precision": "float32",
+                     "seed": 0, "steps_per_epoch": 1000},
+        "epochs": 718,
+        "steps_note": "25M images: 717,966 steps (the schedule's batch sizes), the full "
+                      "resolution reached at step 199,216.",
+        "weights_note": "No weights are bundled: FFHQ cannot be downloaded on the machine that "
+                        "builds the zoo, and we publish only weights we trained and measured. "
+                        "The command above trains them on your copy.",
+        "build_args": {"image_size": 1024, "batch_size": 32},
     },
     "dcgan_celeba_64": {
         "family": "dcgan",

@@ -317,3 +317,25 @@ def test_stylegan_passes_family_checks(tmp_path):
 
     images = np.random.default_rng(2).uniform(-1, 1, (16, 8, 8, 3)).astype("float32")
     run_gan_family_test(build, images, tmp_path, export_formats=("onnx",))
+
+
+def test_the_official_zoo_entry_is_the_official_configuration():
+    from kerasgan import presets
+
+    card = presets.get_card("stylegan_ffhq_1024")
+    gan = presets.from_preset("stylegan_ffhq_1024", load_weights=False)
+    assert isinstance(gan, StyleGAN)
+    assert card["weights"] is None and "No weights are bundled" in card["weights_note"]
+    counts = [sum(int(np.prod(w.shape)) for w in network.trainable_weights)
+              for network in (gan.generator, gan.discriminator)]
+    assert counts == [card["parameters"]["generator"], card["parameters"]["discriminator"]] == [
+        26_219_627, 23_087_249]
+    reference = registry.build("stylegan", image_size=1024, batch_size=32, compile=False)
+    assert gan.schedule.get_config() == reference.schedule.get_config()
+    assert gan.schedule.initial_resolution == 8
+    # The card's command trains the official 25M images, mirrored as the official run.
+    assert "--mirror " in card["training"]["command"]
+    steps = card["training"]["settings"]["steps_per_epoch"] * card["training"]["epochs"]
+    last = gan.schedule.segments[-1]
+    assert last.images + (steps - last.start) * last.batch_size >= 25_000_000
+    assert last.images + (steps - 1000 - last.start) * last.batch_size < 25_000_000

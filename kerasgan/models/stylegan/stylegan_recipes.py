@@ -109,6 +109,8 @@ register_recipe(Recipe(
         Argument("truncation_cutoff", int, 8, "W+ rows truncated"),
         Argument("ema_half_life_kimg", float, OFFICIAL_EMA_HALF_LIFE_KIMG,
                  "half-life of the generator's moving average in thousands of images"),
+        Argument("mirror", bool, False, "flip the images left-right at random (the official "
+                 "mirror_augment, on for FFHQ)", target="data"),
     ),
     compile=STYLEGAN_COMPILE,
 ))
