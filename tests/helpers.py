@@ -340,3 +340,25 @@ def tiny_networks(latent_dim=4, size=4, channels=3, seed=1):
 
 def tiny_data(n=16, size=4, channels=3, seed=0):
     return np.random.RandomState(seed).uniform(-1, 1, (n, size, size, channels)).astype("float32")
+
+
+class GrowthRecorder(keras.callbacks.Callback):
+    """Records after every training step of a growing model: the level of detail of its
+    generator, discriminator and EMA generator, both learning rates and the generator
+    optimizer's iteration count."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        from kerasgan.models.base import inner_optimizer
+
+        model = self.model
+        self.rows.append({
+            "lod": model.generator.lod, "d_lod": model.discriminator.lod,
+            "ema_lod": model.ema_generator.lod,
+            "g_learning_rate": float(inner_optimizer(model.g_optimizer).learning_rate),
+            "d_learning_rate": float(inner_optimizer(model.d_optimizer).learning_rate),
+            "g_iterations": int(inner_optimizer(model.g_optimizer).iterations),
+        })

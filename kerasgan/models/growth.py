@@ -302,6 +302,25 @@ def parse_resolution_table(name, text, kind):
     return table
 
 
+def growth_arguments(initial_resolution, batch_sizes, learning_rates, dataset):
+    """The recipe arguments of a growing recipe's schedule and data, with its defaults
+    (`dataset`: the official dataset whose run mirrors its images, for the help)."""
+    from kerasgan.models.registry import Argument
+
+    return (
+        Argument("initial_resolution", int, initial_resolution, "resolution training starts at"),
+        Argument("stabilize_kimg", float, 600.0, "thousands of images per stabilization"),
+        Argument("fade_kimg", float, 600.0, "thousands of images per fade-in"),
+        Argument("batch_sizes", str, batch_sizes, "global batch size per resolution "
+                 "(RES:BATCH,...; --batch-size elsewhere)"),
+        Argument("learning_rates", str, learning_rates, "G and D learning rate per "
+                 "resolution (RES:RATE,...; the optimizers' elsewhere)"),
+        Argument("minibatch_repeats", int, 4, "steps between two reads of the schedule"),
+        Argument("mirror", bool, False, "flip the images left-right at random (the official "
+                 f"mirror_augment, on for {dataset})", target="data"),
+    )
+
+
 def growth_schedule(image_size, batch_size, initial_resolution, stabilize_kimg, fade_kimg,
                     batch_sizes, learning_rates, minibatch_repeats):
     """The `GrowthSchedule` of a growing recipe's arguments (kimg: thousands of images)."""

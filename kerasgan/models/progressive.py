@@ -45,6 +45,21 @@ def check_architecture(resolution, fmap_base, fmap_decay, fmap_max):
     return resolution_log2
 
 
+def network_arguments():
+    """The recipe arguments sizing a progressive network pair (official 1024 px defaults but
+    the side)."""
+    from kerasgan.models.registry import Argument
+
+    return (
+        Argument("image_size", int, 64, "final image side in pixels (official: 1024)"),
+        Argument("channels", int, 3, "image channels", choices=(1, 3)),
+        Argument("fmap_base", int, 8192, "feature-map multiplier: a layer at 2**k px has "
+                 "min(fmap_base / 2**(k-1), fmap_max) maps"),
+        Argument("fmap_max", int, 512, "most feature maps of any layer"),
+        Argument("mbstd_group_size", int, 4, "minibatch standard deviation group (0: off)"),
+    )
+
+
 class ProgressiveNetwork(Network):
     """A `Network` whose stages fade in by the `LevelOfDetail` layer named `"lod"`."""
 

@@ -16,10 +16,15 @@ import tensorflow as tf
 
 from kerasgan.cli import main
 from kerasgan.models import registry
-from kerasgan.models.base import inner_optimizer
 from kerasgan.models.growth import GrowthSchedule, box_filtered
 from kerasgan.models.progan import ProGAN, ProGANDiscriminator, ProGANGenerator
-from tests.helpers import REPO_ROOT, all_weights, assert_weights_close, run_gan_family_test
+from tests.helpers import (
+    REPO_ROOT,
+    GrowthRecorder,
+    all_weights,
+    assert_weights_close,
+    run_gan_family_test,
+)
 
 TINY = {"fmap_base": 16, "fmap_max": 8}
 
@@ -141,28 +146,13 @@ def _images(n, seed=1):
     return np.random.default_rng(seed).uniform(-1, 1, (n, 16, 16, 3)).astype("float32")
 
 
-class _Recorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rows = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        model = self.model
-        self.rows.append({
-            "lod": model.generator.lod, "d_lod": model.discriminator.lod,
-            "ema_lod": model.ema_generator.lod,
-            "g_learning_rate": float(inner_optimizer(model.g_optimizer).learning_rate),
-            "d_learning_rate": float(inner_optimizer(model.d_optimizer).learning_rate),
-            "g_iterations": int(inner_optimizer(model.g_optimizer).iterations),
-        })
-
 
 def test_fit_grows_through_three_resolutions_with_the_schedules_values():
     schedule = _schedule()
     gan = _build(schedule)
     gan.compile()
     steps = schedule.growth_steps + 2
-    recorder = _Recorder()
+    recorder = GrowthRecorder()
     history = gan.fit(_images(4 * steps), batch_size=4, epochs=1, shuffle=False, verbose=0,
                       callbacks=[recorder])
     assert len(recorder.rows) == steps

@@ -8,11 +8,11 @@ import pytest
 import tensorflow as tf
 
 from kerasgan.models import registry
-from kerasgan.models.base import inner_optimizer
 from kerasgan.models.growth import GrowthSchedule
 from kerasgan.models.stylegan import StyleGAN, StyleGANDiscriminator, StyleGANGenerator
 from kerasgan.models.stylegan.stylegan_gan import official_schedule
 from tests.helpers import (
+    GrowthRecorder,
     all_weights,
     assert_weights_close,
     build_in,
@@ -215,27 +215,13 @@ def test_ema_decay_follows_the_half_life_at_the_schedules_batch_sizes():
     assert float(gan.ema_decay_for(tf.constant(4))) == pytest.approx(0.5 ** (4 / 40.0))
 
 
-class _Recorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rows = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        model = self.model
-        self.rows.append({
-            "lod": model.generator.lod, "d_lod": model.discriminator.lod,
-            "ema_lod": model.ema_generator.lod,
-            "g_learning_rate": float(inner_optimizer(model.g_optimizer).learning_rate),
-            "g_iterations": int(inner_optimizer(model.g_optimizer).iterations),
-        })
-
 
 def test_fit_grows_from_8_to_16_px_with_the_schedules_values():
     schedule = _schedule()
     gan = _build(schedule)
     gan.compile()
     steps = schedule.growth_steps + 2
-    recorder = _Recorder()
+    recorder = GrowthRecorder()
     history = gan.fit(_images(4 * steps), batch_size=4, epochs=1, shuffle=False, verbose=0,
                       callbacks=[recorder])
     assert len(recorder.rows) == steps

@@ -10,10 +10,11 @@ official `minibatch_base` is 4). The official networks are 1024 px with
 `fmap_base` 8192; a small run passes smaller `--fmap-base` / `--fmap-max`.
 """
 
-from kerasgan.models.growth import growth_schedule
+from kerasgan.models.growth import growth_arguments, growth_schedule
 from kerasgan.models.progan.progan_discriminator import ProGANDiscriminator
 from kerasgan.models.progan.progan_gan import _OFFICIAL_ADAM, ProGAN
 from kerasgan.models.progan.progan_generator import ProGANGenerator
+from kerasgan.models.progressive import network_arguments
 from kerasgan.models.registry import Argument, Recipe, register_recipe
 
 OFFICIAL_BATCH_SIZES = "4:128,8:128,16:128,32:64,64:32,128:16,256:8,512:4"
@@ -53,25 +54,9 @@ register_recipe(Recipe(
     description="Progressive GAN (Karras et al., 2018): equalized lr, pixel norm, minibatch "
                 "stddev, WGAN-GP + drift, grown in fit.",
     task="unconditional", builder=build_progan, takes_batch_size=True,
-    arguments=(
-        Argument("image_size", int, 64, "final image side in pixels (official: 1024)"),
-        Argument("channels", int, 3, "image channels", choices=(1, 3)),
-        Argument("fmap_base", int, 8192, "feature-map multiplier: a layer at 2**k px has "
-                 "min(fmap_base / 2**(k-1), fmap_max) maps"),
-        Argument("fmap_max", int, 512, "most feature maps of any layer"),
+    arguments=network_arguments() + (
         Argument("latent_dim", int, None, "size of z (default: the official min(fmap_base/2, "
                  "fmap_max))"),
-        Argument("mbstd_group_size", int, 4, "minibatch standard deviation group (0: off)"),
-        Argument("initial_resolution", int, 4, "resolution training starts at"),
-        Argument("stabilize_kimg", float, 600.0, "thousands of images per stabilization"),
-        Argument("fade_kimg", float, 600.0, "thousands of images per fade-in"),
-        Argument("batch_sizes", str, OFFICIAL_BATCH_SIZES, "global batch size per resolution "
-                 "(RES:BATCH,...; --batch-size elsewhere)"),
-        Argument("learning_rates", str, OFFICIAL_LEARNING_RATES, "G and D learning rate per "
-                 "resolution (RES:RATE,...; the optimizers' elsewhere)"),
-        Argument("minibatch_repeats", int, 4, "steps between two reads of the schedule"),
-        Argument("mirror", bool, False, "flip the images left-right at random (the official "
-                 "mirror_augment, on for CelebA-HQ)", target="data"),
-    ),
+    ) + growth_arguments(4, OFFICIAL_BATCH_SIZES, OFFICIAL_LEARNING_RATES, "CelebA-HQ"),
     compile=PROGAN_COMPILE,
 ))

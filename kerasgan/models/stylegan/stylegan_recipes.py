@@ -12,7 +12,8 @@ global batch sizes {4: 512, 8: 256, 16: 128, 32: 64, 64: 32} (the run's
 networks are 1024 px with `fmap_base` 8192; a small run passes smaller sizes.
 """
 
-from kerasgan.models.growth import growth_schedule
+from kerasgan.models.growth import growth_arguments, growth_schedule
+from kerasgan.models.progressive import network_arguments
 from kerasgan.models.registry import Argument, Recipe, register_recipe
 from kerasgan.models.stylegan.stylegan_discriminator import StyleGANDiscriminator
 from kerasgan.models.stylegan.stylegan_gan import (
@@ -83,34 +84,17 @@ register_recipe(Recipe(
     description="StyleGAN (Karras et al., 2019): mapping network, AdaIN styles, noise, style "
                 "mixing, logistic loss + R1, grown in fit.",
     task="unconditional", builder=build_stylegan, takes_batch_size=True,
-    arguments=(
-        Argument("image_size", int, 64, "final image side in pixels (official: 1024)"),
-        Argument("channels", int, 3, "image channels", choices=(1, 3)),
-        Argument("fmap_base", int, 8192, "feature-map multiplier: a layer at 2**k px has "
-                 "min(fmap_base / 2**(k-1), fmap_max) maps"),
-        Argument("fmap_max", int, 512, "most feature maps of any layer"),
+    arguments=network_arguments() + (
         Argument("latent_dim", int, 512, "size of z"),
         Argument("dlatent_dim", int, 512, "size of w"),
         Argument("mapping_layers", int, 8, "dense layers of the mapping network"),
         Argument("mapping_fmaps", int, 512, "hidden units of the mapping network"),
-        Argument("mbstd_group_size", int, 4, "minibatch standard deviation group (0: off)"),
         Argument("style_mixing_prob", float, 0.9, "probability of mixing two latents' styles "
                  "in training (0: off)"),
-        Argument("initial_resolution", int, OFFICIAL_INITIAL_RESOLUTION,
-                 "resolution training starts at"),
-        Argument("stabilize_kimg", float, 600.0, "thousands of images per stabilization"),
-        Argument("fade_kimg", float, 600.0, "thousands of images per fade-in"),
-        Argument("batch_sizes", str, BATCH_SIZES, "global batch size per resolution "
-                 "(RES:BATCH,...; --batch-size elsewhere)"),
-        Argument("learning_rates", str, LEARNING_RATES, "G and D learning rate per resolution "
-                 "(RES:RATE,...; the optimizers' elsewhere)"),
-        Argument("minibatch_repeats", int, 4, "steps between two reads of the schedule"),
         Argument("truncation_psi", float, 0.7, "truncation of samples and exports (1: off)"),
         Argument("truncation_cutoff", int, 8, "W+ rows truncated"),
         Argument("ema_half_life_kimg", float, OFFICIAL_EMA_HALF_LIFE_KIMG,
                  "half-life of the generator's moving average in thousands of images"),
-        Argument("mirror", bool, False, "flip the images left-right at random (the official "
-                 "mirror_augment, on for FFHQ)", target="data"),
-    ),
+    ) + growth_arguments(OFFICIAL_INITIAL_RESOLUTION, BATCH_SIZES, LEARNING_RATES, "FFHQ"),
     compile=STYLEGAN_COMPILE,
 ))
