@@ -306,7 +306,9 @@ class GAN(AdversarialModel):
             images = self._run_generator(generator, z[start:start + batch_size], batch_labels,
                                          training=False)
             batches.append(tf.cast(images, tf.float32).numpy())
-        return np.concatenate(batches, axis=0)
+        # Generators with a linear output overshoot [-1, 1] a little; the official code
+        # of those families clips when it makes images, and so does this.
+        return np.clip(np.concatenate(batches, axis=0), -1.0, 1.0)
 
     def _generation_labels(self, labels, count):
         if labels is None:

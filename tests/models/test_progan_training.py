@@ -216,6 +216,35 @@ def test_drift_term_and_wrong_batch_size():
         _build(_schedule(resolution=32))
 
 
+def test_generate_and_evaluate_clip_the_linear_output_as_the_official_code(tmp_path,
+                                                                          monkeypatch):
+    """The networks end in a linear ToRGB whose output leaves [-1, 1]; `generate` clips it as
+    the official image conversion does, so FSD and `kerasgan evaluate` take the samples."""
+    from kerasgan.metrics import evaluate
+
+    gan = _build(ema_decay=None)
+    for weight in gan.generator.weights:
+        if weight.path.endswith("torgb/bias"):
+            weight.assign(np.full(weight.shape, 0.5, "float32"))
+        if weight.path.endswith("torgb/kernel"):
+            weight.assign(weight.numpy() * 40.0)
+    z = gan.sample_latents(64, tf.constant([0, 0], tf.int64))
+    raw = gan.generator(z, training=False).numpy()
+    assert raw.max() > 1.5 and raw.min() < -1.5
+    images = gan.generate(z.numpy())
+    assert images.min() == -1.0 and images.max() == 1.0
+    np.testing.assert_allclose(images, np.clip(raw, -1, 1), atol=1e-6)
+    report = evaluate(gan, "fsd", num_samples=64, cache_dir=tmp_path)
+    assert np.isfinite(report["metrics"]["fsd"]) and report["metrics"]["fsd"] > 0
+    path = str(tmp_path / "linear.keras")
+    gan.save(path)
+    monkeypatch.setenv("KERASGAN_HOME", str(tmp_path / "home"))
+    assert main(["evaluate", path, "--num-samples", "64", "--quiet",
+                 "--out", str(tmp_path / "report.json")]) == 0
+    with open(tmp_path / "report.json") as f:
+        assert np.isfinite(json.load(f)["metrics"]["fsd"])
+
+
 def test_progan_passes_family_checks(tmp_path):
     def build():
         # Without the minibatch standard deviation for replica parity: its groups are taken
