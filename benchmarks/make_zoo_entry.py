@@ -85,6 +85,13 @@ SHAPES = {
                    "gradient backgrounds, rendered on the fly, 8,192 images per epoch, seed 0.",
 }
 
+SHAPES_ONE = {
+    "spec": "shapes:num_shapes=1-1",
+    "description": "kerasgan's embedded synthetic shapes with one shape per image (6 classes: "
+                   "circle, square, triangle, star, cross, ring) on textured or gradient "
+                   "backgrounds, rendered on the fly, 8,192 images per epoch, seed 0.",
+}
+
 ENTRIES = {
     "dcgan_shapes_32": {
         "family": "dcgan",
@@ -109,13 +116,8 @@ ENTRIES = {
                        "base width 16, with an EMA generator. Sample one class with --class K.",
         "paper": SAGAN_PAPER,
         "recipe": "sagan",
-        "dataset": {
-            "spec": "shapes:num_shapes=1-1",
-            "description": "kerasgan's embedded synthetic shapes with one shape per image (6 "
-                           "classes: circle, square, triangle, star, cross, ring) on textured or "
-                           "gradient backgrounds, rendered on the fly, 8,192 images per epoch, "
-                           "seed 0, with their class labels.",
-        },
+        "dataset": dict(SHAPES_ONE, description=SHAPES_ONE["description"] + " The class "
+                        "labels are used."),
     },
     "sagan_imagenet_128": {
         "family": "sagan",
@@ -225,6 +227,29 @@ ENTRIES = {
                         "builds the zoo, and we publish only weights we trained and measured. "
                         "The command above trains them on your copy.",
         "build_args": {"image_size": 1024, "batch_size": 32},
+    },
+    "progan_shapes_64": {
+        "family": "progan",
+        "description": "Progressive GAN (pixelwise feature normalization, equalized learning "
+                       "rate, minibatch stddev, a ToRGB and a FromRGB per resolution, WGAN-GP "
+                       "with drift, G EMA 0.999) trained by kerasgan on the embedded shapes, "
+                       "grown inside one `kerasgan train` run from 8x8 to 64x64 (20k images per "
+                       "stabilization and per fade-in), fmap_base 1024, fmap_max 64.",
+        "paper": PROGAN_PAPER,
+        "reference_implementation": "https://github.com/tkarras/progressive_growing_of_gans",
+        "recipe": "progan",
+        "dataset": SHAPES_ONE,
+    },
+    "stylegan_shapes_64": {
+        "family": "stylegan",
+        "description": "StyleGAN (mapping network with lr multiplier 0.01, learned constant, "
+                       "per-layer noise, AdaIN styles, style mixing 0.9, logistic loss with R1, "
+                       "G EMA, truncation in W) trained by kerasgan on the embedded shapes, "
+                       "grown inside one `kerasgan train` run from 8x8 to 64x64.",
+        "paper": STYLEGAN_PAPER,
+        "reference_implementation": "https://github.com/NVlabs/stylegan",
+        "recipe": "stylegan",
+        "dataset": SHAPES_ONE,
     },
     "dcgan_celeba_64": {
         "family": "dcgan",
@@ -386,7 +411,7 @@ def training_command(run, name, gan=None):
     if settings.get("data", "shapes") != "shapes":
         flags += ["--data", settings["data"]]
     defaults = {"batch_size": 64, "precision": "float32"}
-    for key in ("batch_size", "num_examples", "precision", "init_weights"):
+    for key in ("batch_size", "num_examples", "precision", "init_weights", "steps_per_epoch"):
         if settings.get(key) is not None and settings[key] != defaults.get(key):
             flags += ["--" + key.replace("_", "-"), str(settings[key])]
     flags += ["--epochs", str(run["epochs_done"]), "--seed", str(settings["seed"]),
