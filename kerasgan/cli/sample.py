@@ -29,6 +29,10 @@ def add_parser(subparsers):
     parser.add_argument("--truncation", type=positive_float, default=None,
                         help="the truncation trick: resample latents beyond this threshold "
                         "(normal latents; lower = less diverse, more typical)")
+    parser.add_argument("--psi", type=float, default=None,
+                        help="style-based models: the truncation strength in W, w_avg + psi "
+                        "(w - w_avg), in place of the model's own (StyleGAN's 0.7); 1 turns "
+                        "it off, 0 gives the average image")
     parser.add_argument("--input", default=None,
                         help="image-to-image models: an image file or a folder of images to "
                         "translate (an inpainting model fills each image's center)")
@@ -67,7 +71,8 @@ def run(args):
         grid["cols"] = -(-args.num // classes)
         labels = (np.arange(args.num) // grid["cols"]).astype("int32")
     images = model.generate(args.num, seed=args.seed, use_ema=not args.no_ema,
-                            labels=labels, truncation=args.truncation)
+                            labels=labels, truncation=args.truncation,
+                            psi=args.psi)
     make_parent_folder(args.out)
     save_image_grid(args.out, images, **grid)
     print(f"Wrote {args.num} samples of {args.model} to {args.out}")
@@ -99,8 +104,8 @@ def _translate_files(model, args):
     if args.input is None:
         raise CommandError(f"{args.model!r} is an image-to-image model ({what}): pass the "
                            "images to translate with --input FILE|FOLDER.")
-    if args.label is not None or args.truncation is not None:
-        raise CommandError(f"--class and --truncation do not apply to {what} models.")
+    if args.label is not None or args.truncation is not None or args.psi is not None:
+        raise CommandError(f"--class, --truncation and --psi do not apply to {what} models.")
     endpoint = choose_endpoint(model, args.direction, args.model)
     files, is_folder = _image_files(args.input)
     height, _, channels = (int(side) for side in endpoint.network.inputs[0].shape[1:])

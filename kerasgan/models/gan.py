@@ -260,7 +260,7 @@ class GAN(AdversarialModel):
         return self.generator(inputs, training=training)
 
     def generate(self, num_or_latents, seed=0, use_ema=True, batch_size=64, labels=None,
-                 truncation=None):
+                 truncation=None, psi=None):
         """Generates images in [-1, 1] as a numpy array (EMA generator by default).
 
         Args:
@@ -275,6 +275,9 @@ class GAN(AdversarialModel):
                 (`kerasgan.latent.truncated_normal`); given latents are mapped
                 onto the truncated normal (`kerasgan.latent.truncate_latents`,
                 the map exported models apply).
+            psi: style-based generators: the truncation strength in W
+                (`Network.truncate_w`) in place of the generator's own (1 turns
+                the truncation off, 0 gives the average image).
         """
         if truncation is not None and self.latent_distribution != "normal":
             raise ValueError("The truncation trick applies to normal latents. Received: "
@@ -299,6 +302,8 @@ class GAN(AdversarialModel):
         elif labels is not None:
             raise ValueError("`labels` were given to an unconditional GAN (num_classes=None).")
         generator = self.inference_network(use_ema=use_ema)
+        if psi is not None:
+            return self._generate_in_w(generator, z, float(psi), batch_size)
         batches = []
         for start in range(0, count, batch_size):
             batch_labels = None if label_array is None else tf.constant(
@@ -308,6 +313,22 @@ class GAN(AdversarialModel):
             batches.append(tf.cast(images, tf.float32).numpy())
         # Generators with a linear output overshoot [-1, 1] a little; the official code
         # of those families clips when it makes images, and so does this.
+        return np.clip(np.concatenate(batches, axis=0), -1.0, 1.0)
+
+    def _generate_in_w(self, generator, z, psi, batch_size):
+        from kerasgan.models.network import Network
+
+        spaces = generator.latent_spaces() if isinstance(generator, Network) else ("z",)
+        if "w" not in spaces or self.conditional:
+            raise ValueError(f"`psi` (the truncation trick in W) needs an unconditional "
+                             f"style-based generator; {generator.name!r} is driven from "
+                             f"{list(spaces)}. Use `truncation` for normal latents.")
+        batches = []
+        for start in range(0, int(z.shape[0]), batch_size):
+            w_plus = generator.truncate_w(generator.map_latents(z[start:start + batch_size]),
+                                          psi)
+            images = generator.synthesize(w_plus, training=False)
+            batches.append(tf.cast(images, tf.float32).numpy())
         return np.clip(np.concatenate(batches, axis=0), -1.0, 1.0)
 
     def _generation_labels(self, labels, count):

@@ -99,6 +99,12 @@ class Network(keras.Model):
         raise ValueError(f"{type(self).__name__} has no W space: its latent spaces are "
                          f"{list(self.latent_spaces())}.")
 
+    def truncate_w(self, w_plus, psi):
+        """The truncation trick in W with strength `psi`: `w_avg + psi * (w - w_avg)` on the
+        W+ rows the generator truncates when it samples (style-based generators)."""
+        raise ValueError(f"{type(self).__name__} has no W space: its latent spaces are "
+                         f"{list(self.latent_spaces())}.")
+
     # ---------------------------------------------------------------- serving
     def serving_wrap(self):
         """`None`, or `fn(float32_copy) -> keras.Model`: the serving graph of this generator

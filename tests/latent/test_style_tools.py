@@ -145,3 +145,44 @@ def test_the_truncation_sweep_goes_from_the_sample_to_the_average_and_beyond(gen
     assert "3 rows (psi 1, 0.5, 0) x 2 latents" in capsys.readouterr().out
     assert main(["mix", path, "--psi-sweep", "1,a", "--out", out]) == 2
     assert "--psi-sweep takes comma-separated numbers" in capsys.readouterr().err
+
+
+def test_generate_and_kerasgan_sample_take_a_truncation_psi_in_w(generator, tmp_path, capsys):
+    gan = GAN(generator, StyleGANDiscriminator(**TINY))
+    z = np.random.default_rng(4).standard_normal((3, 8)).astype(np.float32)
+    w = np.asarray(generator.mapping(z))
+    center = np.asarray(generator.w_avg)
+    clip = lambda images: np.clip(np.asarray(images), -1, 1)  # noqa: E731
+    np.testing.assert_allclose(gan.generate(z, psi=1.0), clip(generator.synthesis(w)),
+                               atol=1e-5)
+    # The model's own psi (0.7 on the first 8 rows: all of them at 32 px) is generate()'s.
+    np.testing.assert_allclose(gan.generate(z, psi=0.7), gan.generate(z), atol=1e-5)
+    average = gan.generate(z, psi=0.0)
+    np.testing.assert_allclose(average, clip(generator.synthesis(
+        np.broadcast_to(center, w.shape))), atol=1e-5)
+    assert np.abs(average - gan.generate(z, psi=1.0)).max() > 0.05
+    # Only the cutoff's rows are truncated.
+    partial = StyleGANGenerator(**dict(TINY_G, truncation_cutoff=2))
+    partial.set_weights(generator.get_weights())
+    expected = w.copy()
+    expected[:, :2] = center
+    np.testing.assert_allclose(np.asarray(partial.truncate_w(w, 0.0)), expected, atol=1e-6)
+
+    path = str(tmp_path / "tiny.keras")
+    gan.save(path)
+    out = str(tmp_path / "psi0.png")
+    assert main(["sample", path, "-n", "4", "--psi", "0", "--out", out]) == 0
+    with Image.open(out) as grid:
+        cells = np.asarray(grid)
+    first, second = cells[2:34, 2:34], cells[2:34, 36:68]
+    np.testing.assert_array_equal(first, second)  # psi 0: every sample the average image
+    dcgan = GAN(DCGANGenerator(image_size=16, latent_dim=4, base_filters=4),
+                DCGANDiscriminator(image_size=16, base_filters=4))
+    dcgan_path = str(tmp_path / "dcgan.keras")
+    dcgan.save(dcgan_path)
+    capsys.readouterr()
+    assert main(["sample", dcgan_path, "--psi", "0.5", "--out", str(tmp_path / "no.png")]) == 2
+    assert "`psi` (the truncation trick in W) needs an unconditional style-based" in (
+        capsys.readouterr().err)
+    assert not os.path.exists(tmp_path / "no.png")
+    keras.backend.clear_session()

@@ -110,6 +110,17 @@ class StyleGANGenerator(Network):
     def synthesis_network(self):
         return self.synthesis
 
+    def truncate_w(self, w_plus, psi):
+        """`w_avg + psi * (w - w_avg)` on the first `truncation_cutoff` W+ rows (all of them
+        for `None`), the rows sampling truncates; the others are left as they are."""
+        layers = self.style_layers()
+        rows = layers if self.truncation_cutoff is None else min(self.truncation_cutoff, layers)
+        center = keras.ops.cast(self.w_avg, "float32")
+        w_plus = keras.ops.cast(w_plus, "float32")
+        truncated = center + (w_plus - center) * float(psi)
+        in_cutoff = np.arange(layers)[None, :, None] < rows
+        return keras.ops.where(in_cutoff, truncated, w_plus)
+
     def serving_wrap(self):
         """The serving graph `(z, truncation_psi) -> images`: the truncation strength is an
         input (one per example; 1 turns it off) on the first `truncation_cutoff` rows."""
