@@ -31,8 +31,8 @@ def add_parser(subparsers):
                         "(normal latents; lower = less diverse, more typical)")
     parser.add_argument("--psi", type=float, default=None,
                         help="style-based models: the truncation strength in W, w_avg + psi "
-                        "(w - w_avg), in place of the model's own (StyleGAN's 0.7); 1 turns "
-                        "it off, 0 gives the average image")
+                        "(w - w_avg), in place of the model's own; 1 turns it off, 0 "
+                        "gives the average image")
     parser.add_argument("--input", default=None,
                         help="image-to-image models: an image file or a folder of images to "
                         "translate (an inpainting model fills each image's center)")

@@ -131,11 +131,14 @@ def test_the_truncation_sweep_goes_from_the_sample_to_the_average_and_beyond(gen
     z = np.random.default_rng(2).standard_normal((2, 8)).astype(np.float32)
     w = np.asarray(generator.mapping(z))
     center = np.asarray(generator.w_avg)
-    np.testing.assert_allclose(images[:2], np.asarray(generator.synthesis(w)), atol=1e-5)
+    # Values reach about 10 here; batches of other sizes may take other oneDNN kernels.
+    np.testing.assert_allclose(images[:2], np.asarray(generator.synthesis(w)), atol=1e-5,
+                               rtol=1e-5)
     average = np.asarray(generator.synthesis(np.broadcast_to(center, w.shape)))
-    np.testing.assert_allclose(images[2:4], average, atol=1e-5)  # psi 0: both the same image
+    np.testing.assert_allclose(images[2:4], average, atol=1e-5,  # psi 0: the same image
+                               rtol=1e-5)
     np.testing.assert_allclose(images[4:], np.asarray(generator.synthesis(2 * center - w)),
-                               atol=1e-5)
+                               atol=1e-5, rtol=1e-5)
     gan = GAN(generator, StyleGANDiscriminator(**TINY))
     path = str(tmp_path / "tiny.keras")
     gan.save(path)
@@ -154,12 +157,12 @@ def test_generate_and_kerasgan_sample_take_a_truncation_psi_in_w(generator, tmp_
     center = np.asarray(generator.w_avg)
     clip = lambda images: np.clip(np.asarray(images), -1, 1)  # noqa: E731
     np.testing.assert_allclose(gan.generate(z, psi=1.0), clip(generator.synthesis(w)),
-                               atol=1e-5)
+                               atol=1e-4)
     # The model's own psi (0.7 on the first 8 rows: all of them at 32 px) is generate()'s.
-    np.testing.assert_allclose(gan.generate(z, psi=0.7), gan.generate(z), atol=1e-5)
+    np.testing.assert_allclose(gan.generate(z, psi=0.7), gan.generate(z), atol=1e-4)
     average = gan.generate(z, psi=0.0)
     np.testing.assert_allclose(average, clip(generator.synthesis(
-        np.broadcast_to(center, w.shape))), atol=1e-5)
+        np.broadcast_to(center, w.shape))), atol=1e-4)
     assert np.abs(average - gan.generate(z, psi=1.0)).max() > 0.05
     # Only the cutoff's rows are truncated.
     partial = StyleGANGenerator(**dict(TINY_G, truncation_cutoff=2))
